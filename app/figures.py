@@ -1,0 +1,89 @@
+"""Plotly figures shared by the pages. Functions take plain arrays and return a Figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.data import CLASS_NAMES
+
+NORMAL_COLOUR = "#2a9d8f"
+ABNORMAL_COLOUR = "#e76f51"
+INPUT_COLOUR = "#264653"
+RECON_COLOUR = "#e9a23b"
+THRESHOLD_COLOUR = "#6c757d"
+
+
+def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), **kwargs)
+    return fig
+
+
+def beat_figure(beat: np.ndarray, reconstruction: np.ndarray | None = None, *, title: str = "",
+                height: int = 300) -> go.Figure:
+    """Input beat vs reconstruction, the gap between them shaded (the reconstruction error)."""
+    t = np.arange(len(beat))
+    fig = go.Figure()
+    if reconstruction is not None:
+        fig.add_trace(go.Scatter(x=t, y=reconstruction, name="reconstruction", line=dict(color=RECON_COLOUR, width=2)))
+        fig.add_trace(go.Scatter(x=t, y=beat, name="input", line=dict(color=INPUT_COLOUR, width=2),
+                                 fill="tonexty", fillcolor="rgba(231,111,81,0.25)"))
+    else:
+        fig.add_trace(go.Scatter(x=t, y=beat, name="input", line=dict(color=INPUT_COLOUR, width=2)))
+    return _layout(fig, height, title=title, xaxis_title="time step", yaxis_title="value (z-score)")
+
+
+def sparkline(beat: np.ndarray, colour: str, height: int = 90) -> go.Figure:
+    fig = go.Figure(go.Scatter(y=beat, line=dict(color=colour, width=1.5), hoverinfo="skip"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False)
+    return fig
+
+
+def error_histogram(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float | None = None, *,
+                    title: str = "Reconstruction error: normal vs abnormal", bins: int = 40,
+                    x_max: float | None = None, height: int = 300) -> go.Figure:
+    """Overlaid histograms of normal and abnormal scores, with the threshold as a line."""
+    is_anomaly = np.asarray(is_anomaly).astype(bool)
+    hi = x_max if x_max is not None else float(np.quantile(scores, 0.99)) * 1.1
+    edges = dict(start=0, end=hi, size=hi / bins)
+    fig = go.Figure()
+    for mask, name, colour in ((~is_anomaly, "normal", NORMAL_COLOUR), (is_anomaly, "abnormal", ABNORMAL_COLOUR)):
+        fig.add_trace(go.Histogram(x=np.minimum(scores[mask], hi), name=name, xbins=edges,
+                                   marker_color=colour, opacity=0.65))
+    if threshold is not None:
+        fig.add_vline(x=threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
+                      annotation_text=f"threshold {threshold:.3f}")
+    return _layout(fig, height, title=title, barmode="overlay", xaxis_title="reconstruction error (MSE)",
+                   yaxis_title="beats", xaxis_range=[0, hi])
+
+
+def loss_figure(epochs: list[int], train_loss: list[float], val_loss: list[float | None], *,
+                total_epochs: int | None = None, height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=epochs, y=train_loss, name="train loss", mode="lines", line=dict(color=INPUT_COLOUR)))
+    if any(v is not None for v in val_loss):
+        fig.add_trace(go.Scatter(x=epochs, y=val_loss, name="validation loss (normal beats)", mode="lines",
+                                 line=dict(color=RECON_COLOUR)))
+    if total_epochs:
+        fig.update_xaxes(range=[0, total_epochs])
+    return _layout(fig, height, title="Loss per epoch", xaxis_title="epoch", yaxis_title="MSE", yaxis_type="log")
+
+
+def roc_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float, point: tuple[float, float] | None = None,
+               height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], name="chance", mode="lines",
+                             line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1)))
+    fig.add_trace(go.Scatter(x=fpr, y=tpr, name=f"ROC (AUC {auc:.3f})", mode="lines", line=dict(color=INPUT_COLOUR)))
+    if point is not None:
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], name="current threshold", mode="markers",
+                                 marker=dict(color=ABNORMAL_COLOUR, size=12)))
+    return _layout(fig, height, title=f"ROC curve · AUC {auc:.3f}", xaxis_title="false positive rate",
+                   yaxis_title="true positive rate", xaxis_range=[-0.01, 1.01], yaxis_range=[-0.01, 1.01])
+
+
+def class_label(cls: int) -> str:
+    return f"{cls} · {CLASS_NAMES[cls]}"
