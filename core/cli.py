@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _train(args) if args.command == "train" else _score(args)
-    except ValueError as exc:  # configs, data and model files raise readable ValueErrors
+    except (ValueError, OSError) as exc:  # configs, files and data raise readable errors
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:

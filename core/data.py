@@ -33,12 +33,15 @@ UCR_URL = "https://timeseriesclassification.com/aeon-toolkit/ECG5000.zip"
 CLASS_NAMES = {1: "Normal", 2: "R-on-T PVC", 3: "PVC", 4: "SP or EB", 5: "UB"}
 NORMAL_CLASS = 1
 
-# What the UCR files must hold. The fingerprint (sum of |values|) does not depend on the
-# file form (.txt, .ts, .arff) or number formatting, yet changes if any beat is altered.
+# What the UCR files must hold. The fingerprint (see ``fingerprint``) does not depend on the
+# file form (.txt, .ts, .arff) or number formatting.
 EXPECTED = {
-    "TRAIN": {"rows": 500, "counts": {1: 292, 2: 177, 3: 10, 4: 19, 5: 2}, "abs_sum": 46605.39990},
-    "TEST": {"rows": 4500, "counts": {1: 2627, 2: 1590, 3: 86, 4: 175, 5: 22}, "abs_sum": 420484.17342},
+    "TRAIN": {"rows": 500, "counts": {1: 292, 2: 177, 3: 10, 4: 19, 5: 2},
+              "fingerprint": (46605.39990, 991737.27868, 11613357.3266)},
+    "TEST": {"rows": 4500, "counts": {1: 2627, 2: 1590, 3: 86, 4: 175, 5: 22},
+             "fingerprint": (420484.17342, 9288003.81945, 942408695.034)},
 }
+FINGERPRINT_TOLERANCE = 1e-6  # relative; the .ts/.arff forms may round differently
 
 SPLIT_SEED = 20_191  # fixed forever: changing it changes every reported number
 SPLIT_FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
@@ -94,19 +97,18 @@ class Split:
 
 def resolve_data_dir(path: str | os.PathLike | None = None) -> Path | None:
     """The first folder of the search order that holds both UCR text files, else None."""
-    candidates = [Path(path)] if path is not None else []
-    if os.environ.get(ENV_VAR):
-        candidates.append(Path(os.environ[ENV_VAR]))
+    if path is not None:  # an explicit folder is never silently replaced by another copy
+        if not _holds_ecg5000(Path(path)):
+            raise DatasetError(f"no ECG5000 files in {path}: expected ECG5000_TRAIN.txt and "
+                               "ECG5000_TEST.txt (or the .ts / .arff forms of the UCR archive)")
+        return Path(path)
+    candidates = [Path(os.environ[ENV_VAR])] if os.environ.get(ENV_VAR) else []
     candidates.append(CACHE_DIR)
-    for folder in candidates:
-        if _find_split_file(folder, "TRAIN") and _find_split_file(folder, "TEST"):
-            return folder
-    if path is not None:
-        raise DatasetError(
-            f"no ECG5000 files in {path}: expected ECG5000_TRAIN.txt and ECG5000_TEST.txt "
-            "(or the .ts / .arff forms of the UCR archive)"
-        )
-    return None
+    return next((folder for folder in candidates if _holds_ecg5000(folder)), None)
+
+
+def _holds_ecg5000(folder: Path) -> bool:
+    return bool(_find_split_file(folder, "TRAIN") and _find_split_file(folder, "TEST"))
 
 
 def download_ecg5000(
@@ -133,9 +135,9 @@ def download_ecg5000(
             if name.startswith("ECG5000_") and Path(name).suffix in _PARSERS:
                 (dest / name).write_bytes(zf.read(member))
     Path(archive).unlink()
-    if resolve_data_dir(dest) is None:
+    if not _holds_ecg5000(dest):
         raise DatasetError(f"the archive from {url} holds no ECG5000 train/test files")
-    load_ucr(dest)  # raises with a clear message if the content is not ECG5000
+    load_ucr(dest)  # reads dest itself; raises with a clear message if it is not ECG5000
     return dest
 
 
@@ -227,6 +229,16 @@ def _read_verified(file: Path, which: str, expected: dict | None = None) -> Beat
     return verify_table(table, expected, source=str(file))
 
 
+def fingerprint(values: np.ndarray) -> tuple[float, float, float]:
+    """Three sums that catch changed, sign-flipped, or moved values: sum of |v|, sum of v
+    weighted by position in the beat, and sum of |v| weighted by row number."""
+    values = np.asarray(values, np.float64)
+    columns = np.arange(1, values.shape[1] + 1)
+    rows = np.arange(1, values.shape[0] + 1)
+    return (float(np.abs(values).sum()), float((values * columns).sum()),
+            float((np.abs(values).sum(axis=1) * rows).sum()))
+
+
 def verify_table(table: np.ndarray, expected: dict, source: str) -> Beats:
     """Check a parsed UCR table (label + 140 values per row) against what ECG5000 must be."""
     want_shape = (expected["rows"], SERIES_LENGTH + 1)
@@ -240,10 +252,10 @@ def verify_table(table: np.ndarray, expected: dict, source: str) -> Beats:
     counts = {int(k): int(v) for k, v in zip(*np.unique(labels, return_counts=True))}
     if counts != expected["counts"]:
         raise DatasetError(f"{source}: class counts {counts}, expected {expected['counts']}")
-    abs_sum = float(np.abs(table[:, 1:]).sum())
-    if abs(abs_sum - expected["abs_sum"]) > 1e-6 * expected["abs_sum"] + 1e-3:
+    found = fingerprint(table[:, 1:])
+    if not np.allclose(found, expected["fingerprint"], rtol=FINGERPRINT_TOLERANCE, atol=1e-3):
         raise DatasetError(f"{source}: values differ from the UCR ECG5000 release "
-                           f"(fingerprint {abs_sum:.3f}, expected {expected['abs_sum']:.3f})")
+                           f"(fingerprint {np.round(found, 3).tolist()}, expected {list(expected['fingerprint'])})")
     return Beats(table[:, 1:].astype(np.float32), labels.astype(np.int64))
 
 
@@ -289,6 +301,9 @@ class Composition:
         size = self.size
         if size is None:
             size = have_normal if p == 0 else int(min(have_normal / (1 - p), have_abnormal / p))
+            if size < 1:
+                raise ValueError(f"the training pool has {have_normal} normal and {have_abnormal} "
+                                 f"abnormal beats: not enough for a training set at {p:.0%} abnormal")
         n_abnormal = int(round(size * p))
         n_normal = size - n_abnormal
         if n_normal > have_normal or n_abnormal > have_abnormal:

@@ -99,7 +99,7 @@ class ThresholdSweep:
         """Midpoints between distinct scores, plus one below all and one above all."""
         unique = np.unique(self._sorted)
         mids = (unique[:-1] + unique[1:]) / 2
-        return np.concatenate([[unique[0] - 1e-12], mids, [unique[-1] + 1e-12]])
+        return np.concatenate([[np.nextafter(unique[0], -np.inf)], mids, [np.nextafter(unique[-1], np.inf)]])
 
     def best_f1_threshold(self) -> float:
         """The threshold with the highest F1 (ties: the lowest such threshold)."""

@@ -83,15 +83,15 @@ def load_detector(path: str | os.PathLike, *, name: str | None = None) -> Autoen
         model = Autoencoder(spec)
         model.load_state_dict(weights, strict=True)
         threshold = json.loads(metadata["threshold"])
+        detector.threshold_ = None if threshold is None else float(threshold)
         result = json.loads(metadata["result"])
+        detector.loaded_result_ = None if result is None else TrainResult(**result)
         detector.history_ = json.loads(metadata["history"])
         detector.metrics_ = json.loads(metadata["metrics"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{name} is damaged or does not match its own description: {exc}") from exc
     detector.model_ = model.eval()
     detector.training_ = None
-    detector.loaded_result_ = TrainResult(**result) if result else None
-    detector.threshold_ = float(threshold) if threshold is not None else None
     if not all(torch.isfinite(w).all() for w in weights.values()):
         raise ModelFileError(f"{name} holds NaN or infinite weights")
     return detector

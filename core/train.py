@@ -48,23 +48,31 @@ class TrainConfig:
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 100):
+        if not (_is_number(self.learning_rate) and 0 < self.learning_rate <= 100):
             raise ValueError(f"learning rate must be > 0 and <= 100, got {self.learning_rate}")
-        if not (isinstance(self.batch_size, int) and self.batch_size >= 1):
+        if not (_is_whole(self.batch_size) and self.batch_size >= 1):
             raise ValueError(f"batch size must be a whole number >= 1, got {self.batch_size}")
-        if not (isinstance(self.epochs, int) and 1 <= self.epochs <= MAX_EPOCHS):
+        if not (_is_whole(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS):
             raise ValueError(f"epochs must be a whole number from 1 to {MAX_EPOCHS}, got {self.epochs}")
         if self.regularizer not in REGULARIZERS:
             raise ValueError(f"regularizer must be one of {', '.join(REGULARIZERS)}, got {self.regularizer!r}")
-        if not (isinstance(self.regularization_rate, (int, float)) and 0 <= self.regularization_rate <= 10):
+        if not (_is_number(self.regularization_rate) and 0 <= self.regularization_rate <= 10):
             raise ValueError(f"regularization rate must be between 0 and 10, got {self.regularization_rate}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.threads is not None and not (isinstance(self.threads, int) and self.threads >= 1):
+        if self.threads is not None and not (_is_whole(self.threads) and self.threads >= 1):
             raise ValueError(f"threads must be a whole number >= 1 or None, got {self.threads}")
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,237 @@
+"""core.cli: ``python -m core train`` and ``python -m core score`` called in-process."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import core.data as data
+from core.cli import main
+from core.persistence import load_detector, save_detector
+
+TRAIN_KEYS = {"status", "message", "threshold", "threshold_rule", "val_auc", "test_auc", "test", "test_confusion",
+              "train_seconds", "epochs", "train_size", "params", "layers", "device", "seed"}
+TEST_KEYS = {"accuracy", "precision", "recall", "f1", "fpr", "fnr", "tpr", "tnr"}
+
+
+def run(argv) -> int:
+    """main()'s exit code, whether it returns it or argparse exits."""
+    try:
+        return main([str(a) for a in argv])
+    except SystemExit as exc:
+        return exc.code
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture
+def synthetic_data(synthetic_ucr, monkeypatch):
+    """--data folder of synthetic ECG5000 files that pass verification."""
+    folder, expected = synthetic_ucr
+    monkeypatch.setattr(data, "EXPECTED", expected)
+    return folder
+
+
+@pytest.fixture
+def no_data_anywhere(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "no-env"))
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "no-cache")
+    return tmp_path
+
+
+# ---------------------------------------------------------------- bad flags: exit 2, readable
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--layers", "0,5"], r"error: layer 1 must have 1 to 512 units"),
+    (["--layers", "32,600"], r"error: layer 2 must have 1 to 512 units .*got 600"),
+    (["--layers", ",".join(["4"] * 11)], r"error: the encoder needs 1 to 10 layers, got 11"),
+    (["--epochs", "0"], r"error: epochs must be a whole number from 1 to 2000, got 0"),
+    (["--lr", "0"], r"error: learning rate must be > 0 and <= 100, got 0"),
+    (["--lr", "-1"], r"error: learning rate must be > 0"),
+    (["--batch-size", "0"], r"error: batch size must be a whole number >= 1, got 0"),
+    (["--reg-rate", "20"], r"error: regularization rate must be between 0 and 10"),
+    (["--abnormal-pct", "80"], r"error: abnormal fraction must be between 0 and 0\.7, got 0\.8"),
+    (["--train-size", "0"], r"error: training-set size must be at least 1 beat"),
+    (["--threads", "0"], r"error: threads must be a whole number >= 1"),
+    (["--device", "tpu"], r"error: device must be one of auto, cpu, cuda, mps"),
+    # argparse's own refusals
+    (["--layers", "a,b"], r"layers must be whole numbers separated by commas, got 'a,b'"),
+    (["--epochs", "ten"], r"argument --epochs: invalid int value: 'ten'"),
+    (["--optimizer", "lbfgs"], r"argument --optimizer: invalid choice: 'lbfgs'"),
+    (["--activation", "swish"], r"argument --activation: invalid choice"),
+    (["--regularizer", "dropout"], r"argument --regularizer: invalid choice"),
+])
+def test_bad_train_flags_exit_2_with_a_readable_message(capsys, no_data_anywhere, flags, message):
+    assert run(["train", "--json", *flags]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    assert re.search(message, err), err
+
+
+def test_bad_commands_exit_2(capsys):
+    assert run([]) == 2
+    assert run(["fit"]) == 2
+    assert run(["score", "beats.csv"]) == 2  # --model is required
+    assert "--model" in capsys.readouterr().err
+
+
+def test_train_without_data_says_so(capsys, no_data_anywhere):
+    empty = no_data_anywhere / "empty"
+    empty.mkdir()
+    assert run(["train", "--json", "--data", empty]) == 1
+    assert re.search(r"error: no ECG5000 files in .*empty", capsys.readouterr().err)
+
+
+# ---------------------------------------------------------------- train on synthetic ECG5000 files
+
+
+def test_train_json_on_synthetic_files(capsys, synthetic_data, tmp_path):
+    model = tmp_path / "m.safetensors"
+    code = run(["train", "--data", synthetic_data, "--epochs", 3, "--json", "--device", "cpu",
+                "--layers", "16,4", "--seed", 3, "--save", model])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    (report,) = json_lines(out)
+    assert set(report) == TRAIN_KEYS | {"saved"}
+    assert set(report["test"]) == TEST_KEYS
+    assert report["status"] == "completed" and report["epochs"] == 3
+    assert report["layers"] == [16, 4] and report["params"] == 140 * 16 + 16 + 16 * 4 + 4 + 4 * 16 + 16 + 16 * 140 + 140
+    assert report["device"] == "cpu" and report["seed"] == 3
+    assert report["train_size"] == 1751  # every normal beat of the 3000-beat train pool
+    assert 0 <= report["test_auc"] <= 1 and report["train_seconds"] > 0
+    assert sum(report["test_confusion"].values()) == 1000
+    assert report["saved"] == str(model)
+    loaded = load_detector(model)
+    assert loaded.threshold_ == pytest.approx(report["threshold"])
+    assert loaded.metrics_["test_auc"] == pytest.approx(report["test_auc"])
+    assert [h["epoch"] for h in loaded.history_] == [1, 2, 3]
+
+
+def test_train_composition_flags(capsys, synthetic_data):
+    assert run(["train", "--data", synthetic_data, "--epochs", 1, "--json", "--device", "cpu",
+                "--train-size", 400, "--abnormal-pct", 25]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["train_size"] == 400
+
+
+def test_train_refuses_a_composition_the_pool_cannot_supply(capsys, synthetic_data):
+    assert run(["train", "--data", synthetic_data, "--epochs", 1, "--json", "--train-size", 5000]) == 2
+    assert "error: the training pool has 1751 normal and 1249 abnormal beats" in capsys.readouterr().err
+
+
+def test_train_human_readable_output(capsys, synthetic_data):
+    assert run(["train", "--data", synthetic_data, "--epochs", 2, "--device", "cpu"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("trained 2 epochs in ")
+    for word in ("model      32-8 (9,684 parameters) on cpu", "AUC        validation", "threshold",
+                 "test       accuracy"):
+        assert word in out
+
+
+def test_train_that_diverges_exits_1_and_says_why(capsys, synthetic_data):
+    assert run(["train", "--data", synthetic_data, "--epochs", 5, "--json", "--lr", 100, "--device", "cpu"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "diverged"
+    assert "learning rate 100 is probably too high" in report["message"]
+
+
+# ---------------------------------------------------------------- score
+
+
+@pytest.fixture
+def model_file(fitted_detector, tmp_path):
+    return save_detector(fitted_detector, tmp_path / "model.safetensors")
+
+
+@pytest.fixture
+def beats_file(split500, tmp_path):
+    normal = split500.test.x[split500.test.y == 1][0]
+    abnormal = split500.test.x[split500.test.y == 2][0]
+    path = tmp_path / "beats.csv"
+    path.write_text("# two beats and a bad row\n"
+                    + ",".join(map(str, normal)) + "\n"
+                    + "1,2,three\n\n"
+                    + ";".join(map(str, abnormal)) + "\n")
+    return path, np.stack([normal, abnormal])
+
+
+def test_score_json_prints_one_object_per_row(capsys, model_file, beats_file, fitted_detector):
+    path, beats = beats_file
+    assert run(["score", path, "--model", model_file, "--json"]) == 0
+    rows = json_lines(capsys.readouterr().out)
+    assert [r["row"] for r in rows] == [2, 3, 5]
+    assert rows[1] == {"row": 3, "error": "value 3 ('three') is not a number"}
+    scores = fitted_detector.decision_function(beats)
+    assert rows[0]["score"] == pytest.approx(scores[0], rel=1e-4) and rows[0]["anomaly"] is False
+    assert rows[2]["score"] == pytest.approx(scores[1], rel=1e-4) and rows[2]["anomaly"] is True
+
+
+def test_score_human_readable(capsys, model_file, beats_file):
+    path, _ = beats_file
+    assert run(["score", path, "--model", model_file]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("row 2: score ") and lines[0].endswith("normal")
+    assert lines[1] == "row 3: error: value 3 ('three') is not a number"
+    assert lines[2].startswith("row 5: score ") and lines[2].endswith("ABNORMAL")
+
+
+def test_score_with_labels(capsys, model_file, split500, tmp_path, fitted_detector):
+    path = tmp_path / "labelled.txt"
+    np.savetxt(path, np.column_stack([split500.test.y[:5], split500.test.x[:5]]), fmt="%.7e")
+    assert run(["score", path, "--model", model_file, "--has-label", "--json"]) == 0
+    rows = json_lines(capsys.readouterr().out)
+    np.testing.assert_allclose([r["score"] for r in rows], fitted_detector.decision_function(split500.test.x[:5]),
+                               rtol=1e-4)
+
+
+def test_score_refuses_a_bad_model_file(capsys, beats_file, tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model")
+    assert run(["score", beats_file[0], "--model", bad]) == 2
+    assert "error: " + str(bad) + " is not a saved model file" in capsys.readouterr().err
+    assert run(["score", beats_file[0], "--model", tmp_path / "missing.safetensors"]) == 2
+    assert "is not a saved model file" in capsys.readouterr().err
+
+
+def test_score_with_a_missing_beats_file_is_a_readable_error(capsys, model_file, tmp_path):
+    assert run(["score", tmp_path / "missing.csv", "--model", model_file]) != 0
+    assert "error: " in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the real data
+
+
+def test_train_json_then_score_on_the_real_data(capsys, real_data_dir, tmp_path):
+    model = tmp_path / "real.safetensors"
+    assert run(["train", "--data", real_data_dir, "--epochs", 3, "--json", "--save", model]) == 0
+    (report,) = json_lines(capsys.readouterr().out)
+    assert TRAIN_KEYS <= set(report)
+    for key in ("test_auc", "val_auc", "threshold", "train_seconds"):
+        assert isinstance(report[key], float), key
+    assert set(report["test"]) >= {"accuracy", "precision", "recall", "f1"}
+    assert report["epochs"] == 3 and report["params"] == 9684 and report["seed"] == 0
+    assert report["train_size"] == 1751 and sum(report["test_confusion"].values()) == 1000
+    assert report["test_auc"] > 0.9  # three epochs already separate the classes well
+    assert isinstance(report["device"], str) and report["device"]
+
+    beats = data.load_ucr(real_data_dir)
+    csv = tmp_path / "real.csv"
+    picks = [0, 1, int(np.flatnonzero(beats.y == 3)[0])]
+    csv.write_text("\n".join(",".join(f"{v:.7g}" for v in [beats.y[i], *beats.x[i]]) for i in picks)
+                   + "\n1,2,x\n")
+    assert run(["score", csv, "--model", model, "--has-label", "--json"]) == 0
+    rows = json_lines(capsys.readouterr().out)
+    assert [r["row"] for r in rows] == [1, 2, 3, 4]
+    assert all(isinstance(r["score"], float) and isinstance(r["anomaly"], bool) for r in rows[:3])
+    assert rows[3] == {"row": 4, "error": "value 3 ('x') is not a number"}
+    detector = load_detector(model)
+    np.testing.assert_allclose([r["score"] for r in rows[:3]], detector.decision_function(beats.x[picks]),
+                               rtol=1e-3, atol=1e-5)
