@@ -1,23 +1,17 @@
 """AppTest fixtures: each page test drives the real app on the real ECG5000 data."""
 
-import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data" / "ecg5000"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def ecg5000_dir():
-    """Point the loader at the real data (ECG5000_DIR, else the workplace copy), or skip."""
-    folder = Path(os.environ.get("ECG5000_DIR") or SHARED_DATA)
-    if not (folder / "ECG5000_TRAIN.txt").is_file():
-        pytest.skip(f"ECG5000 not found at {folder}; set ECG5000_DIR")
-    os.environ["ECG5000_DIR"] = str(folder)
-    return folder
+def ecg5000_dir(real_data_dir):
+    """Every page test runs on the real data."""
+    return real_data_dir
 
 
 @pytest.fixture
