@@ -15,8 +15,9 @@ THRESHOLD_COLOUR = "#6c757d"
 
 
 def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), **kwargs)
+    # The title sits top left; a horizontal legend right-aligned above the plot stays clear of it.
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=60, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1), **kwargs)
     return fig
 
 
@@ -83,6 +84,49 @@ def roc_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float, point: tuple[float,
                                  marker=dict(color=ABNORMAL_COLOUR, size=12)))
     return _layout(fig, height, title=f"ROC curve · AUC {auc:.3f}", xaxis_title="false positive rate",
                    yaxis_title="true positive rate", xaxis_range=[-0.01, 1.01], yaxis_range=[-0.01, 1.01])
+
+
+def pr_figure(recall: np.ndarray, precision: np.ndarray, average_precision: float, positive_rate: float,
+              point: tuple[float, float] | None = None, height: int = 300) -> go.Figure:
+    """Precision-recall curve; ``positive_rate`` is the precision of flagging at random."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], name="chance", mode="lines",
+                             line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1)))
+    fig.add_trace(go.Scatter(x=recall, y=precision, name=f"PR (AP {average_precision:.3f})", mode="lines",
+                             line=dict(color=INPUT_COLOUR, shape="hv")))
+    if point is not None:
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], name="current threshold", mode="markers",
+                                 marker=dict(color=ABNORMAL_COLOUR, size=12)))
+    return _layout(fig, height, title=f"Precision-recall curve · AP {average_precision:.3f}",
+                   xaxis_title="recall", yaxis_title="precision", xaxis_range=[-0.01, 1.01],
+                   yaxis_range=[-0.01, 1.01])
+
+
+def legend_inside(fig: go.Figure, corner: str = "bottom right") -> go.Figure:
+    """Move the legend into an empty corner of the plot, clear of the title."""
+    vertical, horizontal = corner.split()
+    fig.update_layout(legend=dict(orientation="v", x=1 if horizontal == "right" else 0,
+                                  y=0 if vertical == "bottom" else 1, xanchor=horizontal, yanchor=vertical,
+                                  bgcolor="rgba(255,255,255,0.7)"))
+    return fig
+
+
+def architecture_figure(layer_sizes: list[int], height: int = 220) -> go.Figure:
+    """An autoencoder as centred bars, one per layer, tall as the layer is wide: an hourglass."""
+    last = len(layer_sizes) - 1
+    middle = last // 2
+    names = ["input" if i == 0 else "output" if i == last else "bottleneck" if i == middle
+             else "encoder" if i < middle else "decoder" for i in range(len(layer_sizes))]
+    labels = [f"{name}<br>{size}" for name, size in zip(names, layer_sizes)]
+    colours = [INPUT_COLOUR if i in (0, last) else RECON_COLOUR if i == middle else THRESHOLD_COLOUR
+               for i in range(len(layer_sizes))]
+    positions = list(range(len(layer_sizes)))  # not the labels: two encoder layers may share one
+    fig = go.Figure(go.Bar(x=positions, y=layer_sizes, base=[-s / 2 for s in layer_sizes], marker_color=colours,
+                           customdata=names, hovertemplate="%{customdata}: %{y} numbers<extra></extra>"))
+    fig.update_xaxes(tickvals=positions, ticktext=labels)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, bargap=0.35)
+    return fig
 
 
 def class_label(cls: int) -> str:

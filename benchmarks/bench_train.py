@@ -1,6 +1,6 @@
 """Training speed: our trainer vs a plain hand-written PyTorch loop, and concurrent trainings.
 
-Run: python benchmarks/bench_train.py [--epochs 100] [--repeats 5]
+Run from the repository root: python -m benchmarks.bench_train [--epochs 100] [--repeats 5]
 
 Both loops train the same architecture on the same beats (all normal beats of the train pool)
 for the same epochs and batch size, in this process with one torch thread. Ours also computes

@@ -1,6 +1,6 @@
 """Which default architecture? Mean test/validation AUC over seeds for candidate layer lists.
 
-Run: python benchmarks/sweep_architectures.py [--seeds 5] [--epochs 100]
+Run from the repository root: python -m benchmarks.sweep_architectures [--seeds 5] [--epochs 100]
 Prints one row per architecture; the default in core.model was chosen from this table.
 """
 

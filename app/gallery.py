@@ -1,0 +1,117 @@
+"""What the Introduction page shows: sample test beats, one beat's verdict, the training replay.
+
+Everything here reads the session's current model; nothing trains or rescores the test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.models import ReplayFrame, TrainedModel
+from core.data import CLASS_NAMES, NORMAL_CLASS, Beats
+from core.metrics import ThresholdSweep, auc
+
+ALL_CLASSES = 0  # the gallery filter's "no filter" option
+GALLERY_SIZE = 12
+
+
+def gallery_sample(beats: Beats, cls: int, seed: int, size: int = GALLERY_SIZE) -> np.ndarray:
+    """Indices of up to ``size`` beats of class ``cls`` (or any class), the same for the same seed."""
+    pool = np.arange(len(beats)) if cls == ALL_CLASSES else np.flatnonzero(beats.y == cls)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(pool, min(size, len(pool)), replace=False))
+
+
+@dataclass(frozen=True)
+class BeatVerdict:
+    """One beat run through the model and judged against the model's threshold."""
+
+    beat: np.ndarray
+    reconstruction: np.ndarray
+    score: float
+    threshold: float
+    true_class: int
+
+    @property
+    def flagged(self) -> bool:
+        return self.score > self.threshold
+
+    @property
+    def verdict(self) -> str:
+        return "abnormal" if self.flagged else "normal"
+
+    @property
+    def correct(self) -> bool:
+        return self.flagged == (self.true_class != NORMAL_CLASS)
+
+    def explanation(self) -> str:
+        truth = f"This is a **{CLASS_NAMES[self.true_class]}** beat (class {self.true_class})"
+        if self.correct:
+            return f"Right. {truth}, so **{self.verdict}** is the correct verdict."
+        mistake = "a false alarm" if self.flagged else "a missed anomaly"
+        return f"Wrong: {mistake}. {truth}, yet the model says **{self.verdict}**."
+
+
+def judge_beat(model: TrainedModel, beats: Beats, index: int) -> BeatVerdict:
+    beat = beats.x[index]
+    reconstruction = model.detector.reconstruct(beat)[0]
+    score = float(model.detector.decision_function(beat)[0])
+    return BeatVerdict(beat, reconstruction, score, model.threshold, int(beats.y[index]))
+
+
+def typical_beats(model: TrainedModel, beats: Beats) -> tuple[int, int]:
+    """(normal, abnormal) beat indices whose test score is the median of their group."""
+    scores = model.evaluation.test_scores
+    picks = []
+    for mask in (beats.is_anomaly == 0, beats.is_anomaly == 1):
+        candidates = np.flatnonzero(mask)
+        picks.append(int(candidates[np.argsort(scores[candidates])[len(candidates) // 2]]))
+    return picks[0], picks[1]
+
+
+def accuracy_comparison(model: TrainedModel, beats: Beats) -> dict[str, dict[str, str]]:
+    """Test metrics of "call every beat normal" next to the model's, formatted for a table."""
+    labels = beats.is_anomaly
+    sweep = ThresholdSweep(model.evaluation.test_scores, labels)
+    everything_normal = sweep.metrics(np.inf)
+    model_metrics = sweep.metrics(model.threshold)
+    rows = {"Accuracy": "accuracy", "Precision": "precision", "Recall": "recall", "F1": "f1"}
+    table = {
+        'Say "normal" to every beat': {name: f"{everything_normal[key]:.1%}" for name, key in rows.items()},
+        "This model": {name: f"{model_metrics[key]:.1%}" for name, key in rows.items()},
+    }
+    table['Say "normal" to every beat']["Precision"] = "undefined: flags nothing"
+    table['Say "normal" to every beat']["ROC AUC"] = "0.500"
+    table["This model"]["ROC AUC"] = f"{model.evaluation.test_auc:.3f}"
+    return table
+
+
+def replay_source(current: TrainedModel, default: TrainedModel) -> TrainedModel:
+    """The model whose recorded training run is replayed: the session's, else the default."""
+    return current if current.replay else default
+
+
+def replay_x_max(frames: tuple[ReplayFrame, ...]) -> float:
+    """One histogram range for every frame, so the errors visibly shrink from frame to frame."""
+    return max(float(np.quantile(frame.test_scores, 0.99)) for frame in frames) * 1.1
+
+
+@dataclass(frozen=True)
+class FrameSummary:
+    auc: float
+    normal_median: float
+    abnormal_median: float
+
+
+def frame_summary(frame: ReplayFrame, beats: Beats) -> FrameSummary:
+    abnormal = beats.is_anomaly.astype(bool)
+    return FrameSummary(auc(frame.test_scores, abnormal), float(np.median(frame.test_scores[~abnormal])),
+                        float(np.median(frame.test_scores[abnormal])))
+
+
+def next_epoch(epochs: list[int], epoch: int) -> int | None:
+    """The recorded epoch after ``epoch``, or None at the end."""
+    later = [e for e in epochs if e > epoch]
+    return later[0] if later else None
