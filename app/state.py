@@ -8,6 +8,7 @@ see each other's models.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from app.models import TrainedModel, train_model
 from core.data import DatasetError, Split, load_ucr, split_beats
@@ -15,6 +16,19 @@ from core.model import AutoencoderSpec
 from core.train import TrainConfig
 
 MODEL_KEY = "model"
+
+
+def use_app_navigation() -> None:
+    """Make sure this run goes through streamlit_app.py's ``st.navigation``; call first on every page.
+
+    While a top-level ``pages/`` folder exists, Streamlit starts a fresh server in its old
+    file-based mode until ``st.navigation`` has run once: a deep link such as ``/draw`` opened
+    first would run the page file alone (no page config, file names as navigation). Leaving
+    that mode and rerunning sends this very request through our navigation instead.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)

@@ -60,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     xs = np.linspace(0, GEOMETRY.width, 350)
     ys = GEOMETRY.value_to_y(np.interp(xs, np.linspace(0, GEOMETRY.width, len(beat)), beat))
     one_stroke = {"objects": [fabric_stroke(xs, ys)]}
-    many_strokes = {"objects": [fabric_stroke(xs[i:i + 8], ys[i:i + 8] + 3 * (i % 2)) for i in range(0, 343, 7)]}
+    many_strokes = {"objects": [fabric_stroke(xs[i:i + 8], ys[i:i + 8] + 3 * (i % 2))
+                                for i in range(0, 343, 7)]}
 
     print(f"drawing -> verdict, server side, median of {args.repeats}:")
-    for name, json_data in (("1 stroke, 350 points", one_stroke), (f"{len(many_strokes['objects'])} strokes", many_strokes)):
+    cases = {"1 stroke, 350 points": one_stroke, f"{len(many_strokes['objects'])} strokes": many_strokes}
+    for name, json_data in cases.items():
         ms = median_ms(lambda: judge_drawing(model, json_data).abnormal, args.repeats)
         print(f"  {name:<22} {ms:7.2f} ms")
 

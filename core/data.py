@@ -333,6 +333,16 @@ def zscore(beats: np.ndarray) -> np.ndarray:
     return (centred / np.where(sd > 1e-8, sd, 1.0)).astype(np.float32)
 
 
+def is_flat(beats: np.ndarray) -> np.ndarray:
+    """Per beat: True when it has no variation (a z-scored flat beat is all zeros).
+
+    Every real ECG5000 beat has spread 1, so a flat one lies outside what any model here has
+    seen: it has no heartbeat in it, whatever its reconstruction error says.
+    """
+    beats = np.atleast_2d(np.asarray(beats, dtype=np.float64))
+    return np.ptp(beats, axis=-1) <= 1e-6 * np.maximum(1.0, np.abs(beats).max(axis=-1))
+
+
 def resample(values: np.ndarray, length: int = SERIES_LENGTH) -> np.ndarray:
     """Linear resampling of a 1-D series to ``length`` points (endpoints kept)."""
     values = np.asarray(values, dtype=np.float64)

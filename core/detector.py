@@ -3,6 +3,10 @@
 ``fit`` learns ``model_``, ``history_`` and ``result_``; ``calibrate`` learns ``threshold_`` on
 labelled validation beats; ``decision_function`` returns reconstruction errors, where HIGHER
 means MORE ANOMALOUS (PyOD's convention); ``predict`` returns 1 for abnormal, 0 for normal.
+
+``predict`` also flags flat beats (no variation, see ``core.data.is_flat``) whatever their
+score: the models here rebuild an all-zero input closely (error ~0.05, under the usual
+threshold), yet a flat line holds no heartbeat at all.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.data import is_flat
 from core.metrics import ThresholdSweep, reconstruction_errors
 from core.model import AutoencoderSpec
 from core.train import TrainConfig, TrainResult, Training, build_model
@@ -70,7 +75,7 @@ class AutoencoderDetector:
     def predict(self, x: np.ndarray) -> np.ndarray:
         if getattr(self, "threshold_", None) is None:
             raise NotFittedError("no threshold yet: call calibrate() with validation scores first")
-        return (self.decision_function(x) > self.threshold_).astype(np.int8)
+        return ((self.decision_function(x) > self.threshold_) | is_flat(x)).astype(np.int8)
 
     @torch.no_grad()
     def encode(self, x: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from core.data import SERIES_LENGTH, zscore
 FABRIC_VERSION = "7.4.0"  # what the canvas's own Fabric.js writes into json_data
 MIN_SPAN = 0.10  # a beat must cover at least this fraction of the width
 DOT_SPAN = 0.02  # below this it is a dot or an up-and-down line, not a left-to-right trace
+FLAT_PIXELS = 3  # a drawing less tall than this is a flat line: a hand wobbles a pixel or two
 
 # Points each command ends on: the last pair. Q and C also carry control points, which are
 # where Fabric's smoothing pulls the curve, not where the pen went, so they are not used.
@@ -189,7 +190,12 @@ def initial_drawing(beats: list[np.ndarray], geometry: CanvasGeometry) -> dict:
 def drawing_to_model_input(json_data: dict | None, geometry: CanvasGeometry) -> np.ndarray:
     """Canvas JSON -> the 140 z-scored float32 values the model scores.
 
-    A flat drawing is allowed: it z-scores to all zeros, a legitimate (very abnormal) beat.
+    A drawing less than ``FLAT_PIXELS`` tall is a flat line: it becomes all zeros (what any
+    flat beat z-scores to), which ``core.data.is_flat`` and ``predict`` treat as abnormal.
+    Without this, a hand's 1-2 pixel wobble would be blown up to spread 1 by the z-score.
     """
     beat = strokes_to_beat(strokes_from_canvas_json(json_data), geometry, SERIES_LENGTH)
+    pixel = (geometry.value_top - geometry.value_bottom) / geometry.height
+    if np.ptp(beat) < FLAT_PIXELS * pixel:
+        return np.zeros(SERIES_LENGTH, dtype=np.float32)
     return zscore(beat)

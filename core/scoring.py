@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from core.data import SERIES_LENGTH, resample, zscore
+from core.data import SERIES_LENGTH, is_flat, resample, zscore
 from core.detector import AutoencoderDetector
 
 _SEPARATOR = re.compile(r"[,;\s]+")
@@ -38,7 +38,10 @@ def parse_row(line: str, has_label: bool = False) -> np.ndarray:
 
 
 def score_rows(detector: AutoencoderDetector, lines: Iterable[str], has_label: bool = False) -> Iterator[dict]:
-    """Per non-blank, non-'#' line (numbered from 1): {"row", "score", "anomaly"} or {"row", "error"}."""
+    """Per non-blank, non-'#' line (numbered from 1): {"row", "score", "anomaly"} or {"row", "error"}.
+
+    A flat row (no variation) is an anomaly whatever its score, and says so with "flat": True.
+    """
     parsed: list[tuple[int, np.ndarray | str]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -55,4 +58,7 @@ def score_rows(detector: AutoencoderDetector, lines: Iterable[str], has_label: b
             yield {"row": number, "error": beat}
         else:
             score = float(next(scores))
-            yield {"row": number, "score": score, "anomaly": None if threshold is None else score > threshold}
+            flat = bool(is_flat(beat)[0])
+            row = {"row": number, "score": score,
+                   "anomaly": None if threshold is None else flat or score > threshold}
+            yield {**row, "flat": True} if flat else row

@@ -1,7 +1,70 @@
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from app.state import current_model, model_badge
+from app.drawing_view import (GEOMETRY, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError, background_png,
+                              canvas_key, current_preset, is_blank, judge_drawing, remount_canvas, score_upload,
+                              upload_summary)
+from app.figures import beat_figure
+from app.state import current_model, model_badge, require_split, use_app_navigation
+from core.drawing import DrawingError
 
-st.title("draw")
+use_app_navigation()
+
+test = require_split().test
+model = current_model()
+
+st.title("Draw a heartbeat")
 model_badge()
-st.metric("Test AUC", f"{current_model().evaluation.test_auc:.3f}")
+st.markdown("Trace **one heartbeat from left to right**, the way time runs. The model in use rebuilds your "
+            "beat and judges it exactly as it judges the test beats. Hover over the canvas for its toolbar: "
+            "undo, redo, reset.")
+
+*preset_columns, clear_column, guide_column = st.columns([1, 1, 1, 1, 1, 2.5], vertical_alignment="center")
+for column, (name, label) in zip(preset_columns, PRESETS.items()):
+    column.button(label, key=f"draw_preset_{name}", width="stretch", on_click=remount_canvas, args=(name,),
+                  help="Load it onto a fresh canvas, to draw over")
+clear_column.button("Clear", key="draw_clear", icon=":material/ink_eraser:", width="stretch",
+                    on_click=remount_canvas, help="Empty the canvas")
+guide = guide_column.toggle("Show the average normal beat as a guide", value=True, key="draw_guide")
+
+drawing, preset_caption = current_preset(test)
+st.caption(preset_caption or "A blank canvas: draw a beat, or load one above to start from.")
+canvas = st_canvas(stroke_width=STROKE_WIDTH, stroke_color=STROKE_COLOUR, background_image=background_png(guide),
+                   width=GEOMETRY.width, height=GEOMETRY.height, drawing_mode="freedraw",
+                   initial_drawing=drawing, key=canvas_key())
+st.caption("Your drawing is read at 140 evenly spaced points across the whole width. Where it stops short of "
+           "an edge, its first or last value is held flat; where strokes overlap, the later one wins. Like "
+           "every ECG5000 beat, it is then rescaled to mean 0 and spread 1, so only its shape counts, "
+           "not its height on the canvas.")
+
+try:
+    verdict = judge_drawing(model, canvas.json_data)
+except DrawingError as problem:
+    (st.info if is_blank(canvas.json_data) else st.warning)(str(problem))
+else:
+    chart, words = st.columns([3, 2], vertical_alignment="center")
+    chart.caption("Your beat as the model sees it, and the model's reconstruction; the shaded gap is the error.")
+    chart.plotly_chart(beat_figure(verdict.beat, verdict.reconstruction), key="draw_beat_chart",
+                       config={"displayModeBar": False})
+    (words.error if verdict.abnormal else words.success)(verdict.explanation())
+    score, threshold = words.columns(2)
+    score.metric("Anomaly score", f"{verdict.score:.3f}", f"{verdict.score - verdict.threshold:+.3f} vs threshold",
+                 delta_color="inverse")
+    threshold.metric("Threshold", f"{verdict.threshold:.3f}")
+    words.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in use "
+                  f"({model.label}), chosen on the validation set.")
+
+st.header("Score your own beats")
+st.markdown("Upload a CSV with **one beat per row**: numbers separated by commas, semicolons or spaces, any "
+            "number of them per row (each row is resampled to 140 points and rescaled like a drawing). "
+            "Blank lines and lines starting with `#` are skipped.")
+upload = st.file_uploader("CSV of beats", type=["csv", "txt"], key="draw_upload")
+has_label = st.checkbox("Each row starts with a class label (UCR format)", key="draw_upload_has_label")
+if upload is not None:
+    try:
+        table = score_upload(model, upload.getvalue(), has_label)
+    except UploadError as problem:
+        st.warning(str(problem))
+    else:
+        st.caption(f"{upload_summary(table)} Threshold {model.threshold:.3f} ({model.label}).")
+        st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f")})

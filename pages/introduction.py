@@ -6,8 +6,10 @@ from app.figures import (ABNORMAL_COLOUR, NORMAL_COLOUR, architecture_figure, be
                          error_histogram, sparkline)
 from app.gallery import (ALL_CLASSES, accuracy_comparison, frame_summary, gallery_sample,
                          judge_beat, next_epoch, replay_source, replay_x_max, typical_beats)
-from app.state import current_model, default_model, model_badge, require_split
+from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from core.data import CLASS_NAMES, NORMAL_CLASS
+
+use_app_navigation()
 
 NO_TOOLBAR = {"displayModeBar": False}
 CARDS_PER_ROW = 6

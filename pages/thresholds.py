@@ -1,9 +1,11 @@
 import streamlit as st
 
 from app.figures import error_histogram, legend_inside, pr_figure, roc_figure
-from app.state import current_model, model_badge, require_split
+from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.threshold_view import (SLIDER_KEY, follow_model, histogram_x_max, model_curves, operating_point,
                                 per_class_table, reset_threshold, set_threshold, slider_range)
+
+use_app_navigation()
 
 NO_TOOLBAR = {"displayModeBar": False}
 

@@ -280,3 +280,10 @@ def test_flat_line_gives_all_zeros():
     x = drawing_to_model_input(canvas(path_obj([(0, 70), (40, 70), (100, 70)])), GEO)
     assert x.shape == (SERIES_LENGTH,)
     np.testing.assert_array_equal(x, np.zeros(SERIES_LENGTH, dtype=np.float32))
+
+
+def test_a_hand_wobble_of_two_pixels_is_still_a_flat_line():
+    wobble = canvas(path_obj([(0, 70), (30, 71), (60, 69), (100, 70)]))  # 2 px tall
+    np.testing.assert_array_equal(drawing_to_model_input(wobble, GEO), np.zeros(SERIES_LENGTH, np.float32))
+    bump = canvas(path_obj([(0, 70), (50, 60), (100, 70)]))  # 10 px tall: a shape
+    assert drawing_to_model_input(bump, GEO).std(ddof=1) == pytest.approx(1.0, abs=1e-5)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -356,3 +358,11 @@ def _copy(detector):
     clone = AutoencoderDetector(detector.spec, detector.config, detector.error)
     clone.model_ = detector.model_
     return clone
+
+
+def test_predict_flags_a_flat_beat_whatever_its_score(fitted_detector, split500):
+    flat = np.zeros((1, split500.test.x.shape[1]), np.float32)
+    detector = copy.copy(fitted_detector)
+    detector.threshold_ = float(fitted_detector.decision_function(flat)[0]) + 1.0  # score far below it
+    assert detector.predict(flat)[0] == 1
+    assert detector.predict(split500.test.normal[:5]).tolist() == [0] * 5

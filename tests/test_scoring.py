@@ -136,3 +136,16 @@ def test_score_rows_with_only_bad_or_no_rows(fitted_detector):
     assert list(score_rows(fitted_detector, ["a,b", "", "#x"])) == [
         {"row": 1, "error": "value 1 ('a') is not a number"}]
     assert list(score_rows(fitted_detector, [])) == []
+
+
+def test_a_flat_row_is_an_anomaly_whatever_its_score(fitted_detector):
+    rows = list(score_rows(fitted_detector, ["2,2,2,2,2,2", "0,1,0,-1,0,1,0"]))
+    assert rows[0]["flat"] is True and rows[0]["anomaly"] is True
+    assert "flat" not in rows[1]
+
+
+def test_is_flat():
+    from core.data import is_flat
+
+    assert is_flat(np.zeros(140)).tolist() == [True]
+    assert is_flat(np.array([[5.0] * 140, np.sin(np.linspace(0, 6, 140))])).tolist() == [True, False]
