@@ -129,5 +129,17 @@ def architecture_figure(layer_sizes: list[int], height: int = 220) -> go.Figure:
     return fig
 
 
+def log_axis_ticks(values: list[float | None]) -> dict:
+    """1-2-5 ticks per decade with plain labels for a log axis (plotly labels a short one with bare
+    digits); pass as ``fig.update_yaxes(**log_axis_ticks(values))``."""
+    positive = [v for v in values if v is not None and 0 < v < np.inf]
+    if not positive:
+        return {}
+    low, high = int(np.floor(np.log10(min(positive)))), int(np.ceil(np.log10(max(positive))))
+    steps = (1, 2, 5) if high - low <= 3 else (1,)
+    ticks = [step * 10.0 ** power for power in range(low, high + 1) for step in steps]
+    return dict(tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks])
+
+
 def class_label(cls: int) -> str:
     return f"{cls} · {CLASS_NAMES[cls]}"

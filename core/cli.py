@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from core.data import Composition
@@ -109,7 +110,8 @@ def _train(args) -> int:
         "seed": config.seed,
     }
     if args.save:
-        report["saved"] = str(save_detector(detector, args.save, evaluation.summary()))
+        saved = {**evaluation.summary(), "train_size": training.train_size, "composition": asdict(composition)}
+        report["saved"] = str(save_detector(detector, args.save, saved))
     if args.json:
         print(json.dumps(report))
     else:

@@ -1,7 +1,99 @@
+from functools import partial
+
 import streamlit as st
 
-from app.state import current_model, model_badge
+from app import composer, live_training
+from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
+from core.model import ACTIVATIONS, MAX_LAYERS, MAX_UNITS
+from core.train import MAX_EPOCHS, OPTIMIZERS, REGULARIZERS
 
-st.title("train")
-model_badge()
-st.metric("Test AUC", f"{current_model().evaluation.test_auc:.3f}")
+use_app_navigation()
+
+split = require_split()
+composer.restore_controls()
+
+st.title("Train a model")
+st.markdown("Compose an autoencoder, train it on heartbeats and watch the reconstruction errors of normal "
+            "and abnormal beats pull apart. The model you train becomes the model of every page.")
+badge = st.empty()
+with badge:
+    model_badge()
+
+st.subheader("1 · Compose the encoder")
+st.caption("Units per encoder layer; the last layer is the bottleneck. The decoder mirrors the encoder.")
+for row in composer.layer_rows():
+    for column, layer in zip(st.columns(composer.LAYERS_PER_ROW), row):
+        column.number_input(composer.layer_label(layer), min_value=1, max_value=MAX_UNITS, step=1,
+                            key=composer.unit_key(layer))
+with st.container(horizontal=True):
+    st.button("Add a layer", icon=":material/add:", key="composer_add_layer", on_click=composer.add_layer,
+              disabled=composer.layer_count() >= MAX_LAYERS)
+    st.button("Remove the bottleneck", icon=":material/remove:", key="composer_remove_layer",
+              on_click=composer.remove_layer, disabled=composer.layer_count() <= 1)
+    st.button("Default layers", icon=":material/restart_alt:", key="composer_reset_layers",
+              on_click=composer.reset_layers)
+try:
+    spec = composer.read_spec()
+except ValueError as exc:
+    st.error(f"This network can't be built: {exc}")
+else:
+    st.plotly_chart(composer.network_diagram(spec), config={"displayModeBar": False})
+    st.caption(f"Each dense layer has (inputs + 1 bias) × outputs parameters: "
+               f"{composer.parameter_sum(spec)}.")
+
+st.subheader("2 · Choose how to train")
+how, shape, data = st.columns(3)
+with how:
+    st.selectbox("Optimizer", OPTIMIZERS, format_func=composer.OPTIMIZER_NAMES.get, key="composer_optimizer")
+    st.select_slider("Learning rate", composer.LEARNING_RATES, format_func="{:g}".format,
+                     key="composer_learning_rate")
+    st.select_slider("Batch size", composer.BATCH_SIZES, key="composer_batch_size")
+    st.number_input("Epochs", min_value=1, max_value=MAX_EPOCHS, step=10, key="composer_epochs")
+with shape:
+    st.selectbox("Hidden activation", ACTIVATIONS, key="composer_activation")
+    st.selectbox("Regularizer", REGULARIZERS, key="composer_regularizer")
+    st.select_slider("Regularization rate", composer.REGULARIZATION_RATES, format_func="{:g}".format,
+                     key="composer_regularization_rate",
+                     disabled=st.session_state["composer_regularizer"] == "none")
+    st.number_input("Seed", min_value=0, step=1, key="composer_seed")
+with data:
+    st.number_input("Training-set size (beats)", min_value=1, step=100, key="composer_train_size",
+                    placeholder="empty: as many as the pool allows")
+    st.slider("Abnormal beats in the training set (%)", 0, 70, key="composer_abnormal_percent")
+composer.remember_controls()
+try:
+    recipe = composer.read_recipe(split.train)
+except ValueError as exc:
+    recipe = None
+    st.error(f"This can't be trained: {exc}")
+else:
+    data.info(f"Training on **{recipe.normal:,} normal** and **{recipe.abnormal:,} abnormal** beats "
+              f"(the pool holds {len(split.train.normal):,} normal of {len(split.train):,}).")
+    if recipe.one_batch_per_epoch:
+        st.info(f"The batch size ({recipe.config.batch_size:,}) is at least the training set "
+                f"({recipe.train_size:,} beats): every epoch is a single batch, one weight update.")
+
+st.subheader("3 · Train")
+controls, notice, progress = st.empty(), st.empty(), st.empty()
+loss, histogram, roc = (column.empty() for column in st.columns(3))
+live_training.show(live_training.LiveView(badge, controls, notice, progress, loss, histogram, roc), split,
+                   can_train=recipe is not None)
+
+st.subheader("4 · The model in use on the test set")
+model, baseline = current_model(), default_model()
+st.caption(f"**{model.label}**, threshold {model.threshold:.4f} ({model.evaluation.threshold_rule}). "
+           "The test beats were never seen in training or in choosing the threshold. "
+           + ("The small numbers compare with the default model." if model.id != baseline.id else ""))
+for column, tile in zip(st.columns(len(composer.TILES)), composer.metric_tiles(model, baseline)):
+    column.metric(**tile)
+
+st.subheader("5 · Save or load a model")
+save, load = st.columns(2)
+save.download_button("Download the model in use", icon=":material/download:", key="composer_download",
+                     data=partial(composer.model_file, model), file_name=composer.model_file_name(model),
+                     mime="application/octet-stream", on_click="ignore")
+save.caption("One .safetensors file: weights, recipe, threshold, history and test numbers.")
+with load:
+    st.file_uploader("Load a model file saved by this app", key=composer.UPLOAD_KEY,
+                     on_change=composer.load_upload, args=(split,))
+    composer.show_notice(composer.UPLOAD_NOTICE_KEY)

@@ -1,0 +1,293 @@
+"""The train page's composer: layer list and recipe in st.session_state, the network diagram,
+the test-metric tiles, and model files (export / import)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR
+from app.models import TrainedModel
+from app.state import set_current_model
+from core.data import SERIES_LENGTH, Beats, Composition, Split
+from core.evaluation import evaluate
+from core.model import MAX_LAYERS, AutoencoderSpec
+from core.persistence import ModelFileError, from_bytes, to_bytes
+from core.train import TrainConfig, TrainResult
+
+LAYERS_KEY = "composer_layers"
+SAVED_KEY = "composer_saved"
+UPLOAD_KEY = "composer_upload"
+UPLOAD_NOTICE_KEY = "composer_upload_notice"
+
+OPTIMIZER_NAMES = {"adam": "Adam", "adamax": "Adamax", "adadelta": "Adadelta", "rmsprop": "RMSprop",
+                   "momentum": "Momentum", "sgd": "SGD"}
+LEARNING_RATES = (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0)
+BATCH_SIZES = tuple(2 ** k for k in range(3, 13))  # 8 .. 4096
+REGULARIZATION_RATES = (0.00001, 0.0001, 0.001, 0.01, 0.1, 1.0)
+LAYERS_PER_ROW = 5  # each units input stays wide enough to show its - / + buttons
+
+_SPEC, _CONFIG = AutoencoderSpec(), TrainConfig()
+CONTROL_DEFAULTS = {
+    "composer_optimizer": _CONFIG.optimizer,
+    "composer_learning_rate": _CONFIG.learning_rate,
+    "composer_batch_size": _CONFIG.batch_size,
+    "composer_epochs": _CONFIG.epochs,
+    "composer_regularizer": _CONFIG.regularizer,
+    "composer_regularization_rate": _CONFIG.regularization_rate,
+    "composer_activation": _SPEC.activation,
+    "composer_seed": _CONFIG.seed,
+    "composer_train_size": Composition().size,
+    "composer_abnormal_percent": round(100 * Composition().abnormal_fraction),
+}
+
+TILES = {  # test metric: (tile label, tile help)
+    "auc": ("AUC", "Area under the ROC curve: the chance an abnormal beat scores above a normal one."),
+    "accuracy": ("Accuracy", "Share of test beats classified correctly."),
+    "precision": ("Precision", "Of the beats flagged abnormal, the share that are abnormal."),
+    "recall": ("Recall", "Of the abnormal beats, the share flagged."),
+    "f1": ("F1", "Harmonic mean of precision and recall."),
+    "fpr": ("FPR", "False positive rate: normal beats flagged abnormal (lower is better)."),
+    "fnr": ("FNR", "False negative rate: abnormal beats missed (lower is better)."),
+}
+LOWER_IS_BETTER = {"fpr", "fnr"}
+
+
+# ---------------------------------------------------------------- composer state
+
+
+def unit_key(layer: int) -> str:
+    return f"composer_units_{layer}"
+
+
+def restore_controls() -> None:
+    """Put the composer's values back into its widgets' keys.
+
+    Streamlit forgets a widget's value while another page is shown, so the values also live
+    under keys no widget owns (``composer_layers``, ``composer_saved``).
+    """
+    layers = st.session_state.setdefault(LAYERS_KEY, list(_SPEC.encoder_units))
+    saved = st.session_state.setdefault(SAVED_KEY, dict(CONTROL_DEFAULTS))
+    for key, value in saved.items():
+        st.session_state.setdefault(key, value)
+    for layer, units in enumerate(layers):
+        st.session_state.setdefault(unit_key(layer), units)
+
+
+def remember_controls() -> None:
+    st.session_state[LAYERS_KEY] = encoder_units()
+    st.session_state[SAVED_KEY] = {key: st.session_state[key] for key in CONTROL_DEFAULTS}
+
+
+def encoder_units() -> list[int]:
+    return [int(st.session_state.get(unit_key(layer), units))
+            for layer, units in enumerate(st.session_state[LAYERS_KEY])]
+
+
+def layer_rows() -> list[range]:
+    count = layer_count()
+    return [range(start, min(start + LAYERS_PER_ROW, count)) for start in range(0, count, LAYERS_PER_ROW)]
+
+
+def layer_count() -> int:
+    return len(st.session_state[LAYERS_KEY])
+
+
+def layer_label(layer: int) -> str:
+    return "Bottleneck" if layer == layer_count() - 1 else f"Layer {layer + 1}"
+
+
+def _set_layers(units: list[int]) -> None:
+    st.session_state[LAYERS_KEY] = units
+    for layer, n in enumerate(units):
+        st.session_state[unit_key(layer)] = n
+
+
+def add_layer() -> None:
+    """A new bottleneck after the last layer, half its width."""
+    units = encoder_units()
+    if len(units) < MAX_LAYERS:
+        _set_layers([*units, max(1, units[-1] // 2)])
+
+
+def remove_layer() -> None:
+    units = encoder_units()
+    if len(units) > 1:
+        _set_layers(units[:-1])
+
+
+def reset_layers() -> None:
+    _set_layers(list(_SPEC.encoder_units))
+
+
+@dataclass(frozen=True)
+class Recipe:
+    spec: AutoencoderSpec
+    config: TrainConfig
+    composition: Composition
+    normal: int
+    abnormal: int
+
+    @property
+    def train_size(self) -> int:
+        return self.normal + self.abnormal
+
+    @property
+    def one_batch_per_epoch(self) -> bool:
+        return self.config.batch_size >= self.train_size
+
+
+def read_spec() -> AutoencoderSpec:
+    """The composed network; ValueError with a readable message if it can't be built."""
+    return AutoencoderSpec(tuple(encoder_units()), activation=st.session_state["composer_activation"])
+
+
+def read_recipe(pool: Beats) -> Recipe:
+    """Everything a training run needs; ValueError with a readable message if impossible."""
+    state = st.session_state
+    seed = int(state["composer_seed"])
+    config = TrainConfig(optimizer=state["composer_optimizer"],
+                         learning_rate=float(state["composer_learning_rate"]),
+                         batch_size=int(state["composer_batch_size"]), epochs=int(state["composer_epochs"]),
+                         regularizer=state["composer_regularizer"],
+                         regularization_rate=float(state["composer_regularization_rate"]), seed=seed)
+    size = state["composer_train_size"]
+    composition = Composition(size=None if size is None else int(size),
+                              abnormal_fraction=state["composer_abnormal_percent"] / 100, seed=seed)
+    return Recipe(read_spec(), config, composition, *composition.counts(pool))
+
+
+# ---------------------------------------------------------------- diagram
+
+
+def network_diagram(spec: AutoencoderSpec, height: int = 250) -> go.Figure:
+    """The whole symmetric network as bars (height ~ sqrt of units) joined by funnels."""
+    widths = spec.widths
+    depth = len(spec.encoder_units)
+    roles = ["input", *["encoder"] * (depth - 1), "bottleneck", *["decoder"] * (depth - 1), "output"]
+    names = ["input", *(f"enc {i}" for i in range(1, depth)), "bottleneck",
+             *(f"dec {i}" for i in range(depth - 1, 0, -1)), "output"]
+    half = np.maximum(0.5 * np.sqrt(widths) / np.sqrt(max(widths)), 0.03)  # sqrt: 1 unit stays visible
+    bar = 0.16
+    fig = go.Figure()
+    funnels = [_quad(i - 1 + bar, half[i - 1], i - bar, half[i]) for i in range(1, len(widths))]
+    fig.add_trace(_polygons(funnels, "rgba(108,117,125,0.18)"))
+    colours = {"input": INPUT_COLOUR, "encoder": NORMAL_COLOUR, "bottleneck": ABNORMAL_COLOUR,
+               "decoder": RECON_COLOUR, "output": INPUT_COLOUR}
+    for role, colour in colours.items():
+        bars = [_quad(i - bar, half[i], i + bar, half[i]) for i, r in enumerate(roles) if r == role]
+        fig.add_trace(_polygons(bars, colour))
+    fig.add_trace(go.Scatter(
+        x=list(range(len(widths))), y=half + 0.03, mode="text", text=[f"<b>{w}</b>" for w in widths],
+        textposition="top center", hovertext=[f"{n}: {w} units" for n, w in zip(names, widths)],
+        hoverinfo="text", showlegend=False))
+    fig.update_xaxes(tickvals=list(range(len(widths))), ticktext=names, showgrid=False, zeroline=False,
+                     range=[-0.6, len(widths) - 0.4])
+    fig.update_yaxes(visible=False, range=[-0.55, 0.7])
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
+                      plot_bgcolor="rgba(0,0,0,0)",
+                      title=f"{' → '.join(map(str, widths))} · {spec.param_count:,} parameters")
+    return fig
+
+
+def parameter_sum(spec: AutoencoderSpec) -> str:
+    """How the parameter count adds up: (inputs + 1 bias) x outputs per dense layer."""
+    w = spec.widths
+    terms = " + ".join(f"({a}+1)·{b}" for a, b in zip(w[:-1], w[1:]))
+    return f"{terms} = {spec.param_count:,} parameters"
+
+
+def _quad(x0: float, half0: float, x1: float, half1: float) -> list[tuple[float, float]]:
+    """From a vertical edge at x0 (half-height half0) to one at x1: a bar or a funnel."""
+    return [(x0, -half0), (x0, half0), (x1, half1), (x1, -half1)]
+
+
+def _polygons(polygons: list[list[tuple[float, float]]], colour: str) -> go.Scatter:
+    """Filled polygons in one trace (None separates them)."""
+    x, y = [], []
+    for polygon in polygons:
+        x += [p[0] for p in polygon] + [polygon[0][0], None]
+        y += [p[1] for p in polygon] + [polygon[0][1], None]
+    return go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=colour, line=dict(width=0),
+                      hoverinfo="skip", showlegend=False)
+
+
+# ---------------------------------------------------------------- test tiles
+
+
+def metric_tiles(model: TrainedModel, baseline: TrainedModel) -> list[dict]:
+    """``st.metric`` arguments per test metric, with deltas against ``baseline`` unless it is ``model``."""
+    mine, theirs = ({"auc": m.evaluation.test_auc, **m.evaluation.test_metrics} for m in (model, baseline))
+    tiles = []
+    for name, (label, explanation) in TILES.items():
+        tile = dict(label=label, value=f"{mine[name]:.3f}", help=explanation, border=True)
+        if model.id != baseline.id:
+            delta = round(mine[name] - theirs[name], 3)
+            colour = "off" if delta == 0 else "inverse" if name in LOWER_IS_BETTER else "normal"
+            tile.update(delta=f"{delta:+.3f}" if delta else "0.000", delta_color=colour,
+                        delta_arrow="auto" if delta else "off")
+        tiles.append(tile)
+    return tiles
+
+
+# ---------------------------------------------------------------- model files
+
+
+def model_file(model: TrainedModel) -> bytes:
+    """The model as a safetensors file, with its test numbers and training-set recipe."""
+    c = model.composition
+    return to_bytes(model.detector, {**model.evaluation.summary(), "train_size": model.train_size,
+                                     "composition": {"size": c.size, "abnormal_fraction": c.abnormal_fraction,
+                                                     "seed": c.seed}})
+
+
+def model_file_name(model: TrainedModel) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", model.label.lower()).strip("-") + ".safetensors"
+
+
+def load_model_file(data: bytes, name: str, split: Split) -> TrainedModel:
+    """A model from a file this app saved, evaluated on ``split``; ModelFileError otherwise."""
+    detector = from_bytes(data, name=name)
+    if detector.spec.input_size != SERIES_LENGTH:
+        raise ModelFileError(f"{name} expects beats of {detector.spec.input_size} points; "
+                             f"ECG5000 beats have {SERIES_LENGTH}")
+    saved = detector.metrics_ if isinstance(detector.metrics_, dict) else {}
+    try:
+        composition = Composition(**saved.get("composition", {}))
+        train_size = int(saved.get("train_size", 0))
+    except (TypeError, ValueError):
+        composition, train_size = Composition(), 0
+    result = detector.result_ or TrainResult("completed", len(detector.history_), 0.0, "loaded from file")
+    try:
+        evaluation = evaluate(detector, split)
+    except (ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{name} could not score the ECG5000 beats: {exc}") from exc
+    return TrainedModel(detector, evaluation, composition, result, f"Loaded from {name}", train_size)
+
+
+def load_upload(split: Split) -> None:
+    """Callback of the uploader: a good file becomes the session's model, a bad one a message."""
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None:
+        return
+    try:
+        model = load_model_file(upload.getvalue(), upload.name, split)
+    except ModelFileError as exc:
+        st.session_state[UPLOAD_NOTICE_KEY] = ("error", f"Could not load this model: {exc}. "
+                                                        "The model in use did not change.")
+        return
+    set_current_model(model)
+    st.session_state[UPLOAD_NOTICE_KEY] = ("success", f"Loaded {upload.name} (test AUC "
+                                                      f"{model.evaluation.test_auc:.3f}); it is now the "
+                                                      "model on every page.")
+
+
+def show_notice(key: str, where=st) -> None:
+    """The message a callback left under ``key``, as st.success / st.warning / st.error."""
+    if key in st.session_state:
+        kind, text = st.session_state[key]
+        getattr(where, kind)(text)

@@ -1,0 +1,218 @@
+"""Page 2, the composer: compose, train live, stop, fail gracefully, export and import."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import save
+from streamlit.testing.v1 import AppTest
+
+from app import composer
+from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
+
+PAGE = "pages/train.py"
+
+
+@pytest.fixture
+def at(open_page) -> AppTest:
+    return open_page(PAGE)
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def badge(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Model in use:"))
+
+
+def param_text(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Each dense layer"))
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def train(at: AppTest, epochs: int = 10) -> AppTest:
+    at.number_input(key="composer_epochs").set_value(epochs).run()
+    at.button(key="composer_train").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button_keys(at: AppTest) -> set[str]:
+    return {b.key for b in at.button if b.key in {"composer_train", "composer_pause", "composer_resume",
+                                                   "composer_step", "composer_stop"}}
+
+
+def model_id(at: AppTest) -> int | None:
+    return at.session_state["model"].id if "model" in at.session_state else None
+
+
+def test_page_shows_the_default_network_its_diagram_and_the_model_in_use(at):
+    default = AutoencoderSpec()
+    sum_text = f"(140+1)·32 + (32+1)·8 + (8+1)·32 + (32+1)·140 = {default.param_count:,} parameters"
+    assert sum_text in param_text(at)
+    diagram = charts(at)[0]
+    assert diagram["layout"]["title"]["text"].endswith(f"{default.param_count:,} parameters")
+    assert diagram["layout"]["xaxis"]["ticktext"] == ["input", "enc 1", "bottleneck", "dec 1", "output"]
+    assert [n.value for n in at.number_input if n.key.startswith("composer_units_")] == [32, 8]
+    assert "Default model" in badge(at)
+    assert len(at.metric) == 7 and not any(m.delta for m in at.metric)
+    assert "1,751 normal" in texts(at.info)
+
+
+def test_adding_removing_and_resizing_layers_changes_the_parameter_count(at):
+    at.button(key="composer_add_layer").click().run()
+    assert f"= {AutoencoderSpec((32, 8, 4)).param_count:,} parameters" in param_text(at)
+    diagram_title = charts(at)[0]["layout"]["title"]["text"]
+    assert diagram_title.startswith("140 → 32 → 8 → 4 → 8 → 32 → 140 ·")
+    at.number_input(key="composer_units_0").set_value(64).run()
+    assert f"= {AutoencoderSpec((64, 8, 4)).param_count:,} parameters" in param_text(at)
+    at.button(key="composer_remove_layer").click().run()
+    at.button(key="composer_remove_layer").click().run()
+    assert f"= {AutoencoderSpec((64,)).param_count:,} parameters" in param_text(at)
+    assert at.button(key="composer_remove_layer").disabled
+    at.button(key="composer_reset_layers").click().run()
+    assert f"= {AutoencoderSpec().param_count:,} parameters" in param_text(at)
+
+
+def test_layer_limits_are_enforced_by_the_widgets(at):
+    for _ in range(MAX_LAYERS - len(AutoencoderSpec().encoder_units)):
+        at.button(key="composer_add_layer").click().run()
+    assert len(at.session_state["composer_layers"]) == MAX_LAYERS
+    assert at.button(key="composer_add_layer").disabled
+    units = at.number_input(key="composer_units_0")
+    assert (units.min, units.max) == (1, MAX_UNITS)
+
+
+def test_two_layer_lists_train_two_models_that_become_the_session_model(at):
+    train(at)
+    first = at.session_state["model"]
+    assert "Your model #1" in badge(at) and f"{first.spec.param_count:,} parameters" in badge(at)
+    at.button(key="composer_add_layer").click().run()
+    train(at)
+    second = at.session_state["model"]
+    assert second.spec.encoder_units == (32, 8, 4)
+    assert second.spec.param_count != first.spec.param_count
+    assert "Your model #2" in badge(at) and f"{second.spec.param_count:,} parameters" in badge(at)
+    assert second.result.status == "completed" and second.result.epochs_run == 10
+    assert all(m.delta for m in at.metric)
+    assert "Your model #2" in texts(at.success)
+
+
+def test_a_diverging_run_shows_its_message_and_keeps_the_previous_model(at):
+    train(at, epochs=5)
+    before = model_id(at)
+    at.selectbox(key="composer_optimizer").set_value("adam")
+    at.select_slider(key="composer_learning_rate").set_value(10.0).run()
+    train(at, epochs=20)
+    assert "diverged" in texts(at.error) and "did not change" in texts(at.error)
+    assert model_id(at) == before and "Your model #1" in badge(at)
+
+
+def test_an_impossible_composition_is_a_friendly_error(at):
+    at.slider(key="composer_abnormal_percent").set_value(70)
+    at.number_input(key="composer_train_size").set_value(3000).run()
+    assert not at.exception
+    assert "abnormal beats" in texts(at.error) and "This can't be trained" in texts(at.error)
+    assert at.button(key="composer_train").disabled and at.button(key="composer_step").disabled
+
+
+def test_zero_epochs_cannot_reach_training(at):
+    assert at.number_input(key="composer_epochs").min == 1
+    at.number_input(key="composer_epochs").set_value(0).run()
+    assert not at.exception and at.number_input(key="composer_epochs").value >= 1
+
+
+def test_the_recipe_guard_turns_a_bad_config_into_an_error():
+    def script():
+        import streamlit as st
+
+        from app import composer
+        from app.state import require_split
+
+        composer.restore_controls()
+        st.session_state["composer_epochs"] = 0
+        try:
+            composer.read_recipe(require_split().train)
+        except ValueError as exc:
+            st.error(str(exc))
+
+    at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception and "epochs must be" in texts(at.error)
+
+
+def test_small_and_huge_networks_and_odd_recipes_train(at):
+    at.button(key="composer_remove_layer").click().run()
+    at.number_input(key="composer_units_0").set_value(1).run()
+    train(at, epochs=3)
+    assert at.session_state["model"].spec.encoder_units == (1,)
+
+    at.number_input(key="composer_train_size").set_value(50)
+    at.slider(key="composer_abnormal_percent").set_value(70)
+    at.select_slider(key="composer_batch_size").set_value(4096).run()
+    assert "15 normal" in texts(at.info) and "35 abnormal" in texts(at.info)
+    assert "single batch" in texts(at.info)
+    for _ in range(MAX_LAYERS - 1):
+        at.button(key="composer_add_layer").click().run()
+    for layer in range(MAX_LAYERS):
+        at.number_input(key=composer.unit_key(layer)).set_value(MAX_UNITS).run()
+    train(at, epochs=2)
+    model = at.session_state["model"]
+    assert model.spec.encoder_units == (MAX_UNITS,) * MAX_LAYERS
+    assert model.train_size == 50 and model.composition.abnormal_fraction == 0.7
+    assert not at.error
+
+
+def test_step_pause_resume_and_stop_keep_a_usable_model(at):
+    at.number_input(key="composer_epochs").set_value(30).run()
+    at.button(key="composer_step").click().run()
+    at.button(key="composer_step").click().run()
+    assert button_keys(at) == {"composer_resume", "composer_stop", "composer_step", "composer_train"}
+    assert "Paused after epoch 2 of 30" in at.get("progress")[0].proto.text
+    at.button(key="composer_stop").click().run()
+    stopped = at.session_state["model"]
+    assert stopped.result.status == "stopped" and stopped.result.epochs_run == 2
+    assert button_keys(at) == {"composer_step", "composer_train"}
+
+    at.button(key="composer_step").click().run()
+    at.button(key="composer_resume").click().run()
+    resumed = at.session_state["model"]
+    assert resumed.id != stopped.id and resumed.result.epochs_run == 30
+    assert "Your model #2" in badge(at)
+
+
+def test_composer_settings_survive_a_visit_to_another_page(at):
+    at.button(key="composer_add_layer").click().run()
+    at.number_input(key="composer_epochs").set_value(30).run()
+    at.switch_page("pages/thresholds.py").run()
+    at.switch_page(PAGE).run()
+    assert at.number_input(key="composer_epochs").value == 30
+    assert at.number_input(key=composer.unit_key(2)).value == 4
+
+
+@pytest.mark.parametrize("content", [b"not a model at all", save({"w": torch.zeros(2)})],
+                         ids=["junk", "foreign safetensors"])
+def test_a_bad_upload_is_a_friendly_error_and_the_model_stays(at, content):
+    train(at, epochs=5)
+    before = model_id(at)
+    upload = ("model.safetensors", content, "application/octet-stream")
+    at.file_uploader(key="composer_upload").set_value(upload)
+    at.run()
+    assert not at.exception
+    assert "Could not load this model" in texts(at.error)
+    assert model_id(at) == before and "Your model #1" in badge(at)
+
+
+def test_a_downloaded_model_loads_back_as_the_session_model(at):
+    train(at, epochs=5)
+    trained = at.session_state["model"]
+    data = composer.model_file(trained)
+    at.file_uploader(key="composer_upload").set_value(("mine.safetensors", data, "application/octet-stream"))
+    at.run()
+    loaded = at.session_state["model"]
+    assert loaded.label == "Loaded from mine.safetensors" and "Loaded from mine" in badge(at)
+    assert loaded.evaluation.test_auc == pytest.approx(trained.evaluation.test_auc)
+    assert loaded.train_size == trained.train_size and loaded.result.epochs_run == 5
