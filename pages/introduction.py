@@ -115,10 +115,10 @@ def beat_gallery() -> None:
     chart.markdown(f"**Beat #{selected}**: input vs reconstruction")
     chart.plotly_chart(beat_figure(judged.beat, judged.reconstruction, title=""),
                        key="gallery_beat_chart", config=NO_TOOLBAR)
-    score, threshold, answer = verdict.columns(3)
+    score, threshold = verdict.columns(2)
     score.metric("Anomaly score", f"{judged.score:.3f}")
     threshold.metric("Threshold", f"{judged.threshold:.3f}")
-    answer.metric("Verdict", judged.verdict)
+    verdict.metric("Verdict", judged.verdict)
     (verdict.success if judged.correct else verdict.error)(judged.explanation())
     verdict.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in "
                     f"use ({model.label}), chosen on the validation set.")
