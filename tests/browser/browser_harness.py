@@ -1,0 +1,582 @@
+"""Real-browser harness shared by the browser tests (tests/browser) and the benchmarks.
+
+No pytest in here: ``benchmarks/bench_app.py`` and ``benchmarks/bench_sessions.py`` import it too.
+
+- ``StreamlitServer`` starts ``streamlit run streamlit_app.py`` on 127.0.0.1 (a free port) with the
+  venv's python and the real data, waits for ``/_stcore/health`` and always stops it (terminate,
+  then kill; its whole process group), and measures its memory (VmRSS of it and its children).
+- ``launch_chromium`` starts the Debian chromium (playwright can't download browsers here).
+- ``new_app_context`` makes a browser context that records Streamlit's script runs, so that
+  ``wait_idle`` / ``rerun`` wait on conditions, never on fixed sleeps.
+- Page helpers (``open_page``, ``badge``, ``train`` ...) say what a learner does and sees.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "ecg5000"
+if str(ROOT) not in sys.path:  # core/ and app/ importable however the tests or benchmarks are started
+    sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# Timeouts (milliseconds, as playwright takes them). This machine has 2 busy cores: generous,
+# but every wait is bounded.
+ACTION_TIMEOUT = 30_000       # a click, a fill, an element to appear
+NAVIGATION_TIMEOUT = 60_000   # a page load (the first one also trains the default model)
+TRAIN_TIMEOUT = 60_000        # a training run from click to result
+SETTLE_MS = 150               # "idle" must hold this long before we call the page settled
+
+APP = '[data-testid="stApp"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PLOTLY = '[data-testid="stPlotlyChart"]'
+METRIC = '[data-testid="stMetric"]'
+EXCEPTION = '[data-testid="stException"]'
+BADGE_PREFIX = "Model in use:"
+
+# Runs in every document before its own scripts. Counts Streamlit script runs (the stApp's
+# data-test-script-state turning to "running") and messages from the server on its websocket,
+# and notes when either last happened. Both are needed: under load React may batch "running"
+# and "notRunning" into one render, so a quick run can leave no trace in the attribute.
+_RUN_RECORDER = """
+(() => {
+  if (window.__st) return;
+  const st = window.__st = {runs: 0, messages: 0, changedAt: performance.now()};
+  new MutationObserver((mutations) => {
+    for (const m of mutations) {
+      if (m.attributeName !== 'data-test-script-state') continue;
+      st.changedAt = performance.now();
+      if (m.target.getAttribute('data-test-script-state') === 'running') st.runs++;
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { st.messages++; st.changedAt = performance.now(); });
+    }
+  };
+})();
+"""
+
+_SETTLED = """
+(settle) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const changedAt = window.__st ? window.__st.changedAt : 0;
+  return performance.now() - changedAt >= settle;
+}
+"""
+
+
+# ---------------------------------------------------------------- environment
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def data_dir() -> Path | None:
+    """ECG5000_DIR, else the workplace copy ../shared/data/ecg5000; None when neither holds the files."""
+    folder = Path(os.environ.get("ECG5000_DIR") or SHARED_DATA)
+    ok = (folder / "ECG5000_TRAIN.txt").is_file() and (folder / "ECG5000_TEST.txt").is_file()
+    return folder.resolve() if ok else None
+
+
+def chromium_problem() -> str | None:
+    """Why the browser tests can't run here, or None."""
+    if not Path(CHROMIUM).is_file():
+        return (f"Chromium not found at {CHROMIUM}: install it with "
+                "`apt-get install chromium chromium-driver` (Debian)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright pip package is missing: pip install 'playwright>=1.45' (or scripts/test)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- the server
+
+
+class StreamlitServer:
+    """``with StreamlitServer(data) as server: ...``: the app on 127.0.0.1, stopped whatever happens."""
+
+    def __init__(self, data: Path, *, port: int | None = None, log_path: Path | None = None,
+                 extra_env: dict[str, str] | None = None):
+        self.data = Path(data)
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+        self.started_at: float | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def page_url(self, path: str = "/") -> str:
+        return self.url + "/" + path.lstrip("/")
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+                "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                "--server.headless", "true",
+                # the page files may change while we run (other people are editing them): never
+                # watch or rerun on save; no usage statistics from a test machine
+                "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+                "--browser.gatherUsageStats", "false"]
+
+    def start(self, timeout: float = 120.0) -> "StreamlitServer":
+        env = {**os.environ, "ECG5000_DIR": str(self.data), "PYTHONUNBUFFERED": "1", **self.extra_env}
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "w")
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                        start_new_session=True,  # its own group: stop() gets children too
+                                        preexec_fn=_die_with_parent)
+        atexit.register(self.stop)  # a run that ends without teardown (sys.exit, an error) still stops it
+        try:
+            self.wait_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.process.returncode} before it was "
+                                   f"healthy; see {self.log_path or 'its output'}:\n{self.log_tail()}")
+            if self.healthy(timeout=2.0):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"streamlit did not answer {self.url}/_stcore/health within {timeout:.0f} s:\n"
+                           f"{self.log_tail()}")
+
+    def healthy(self, timeout: float = 5.0) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/_stcore/health", timeout=timeout) as response:
+                return response.status == 200 and response.read().strip() == b"ok"
+        except OSError:
+            return False
+
+    def log_tail(self, chars: int = 3000) -> str:
+        if not self.log_path or not self.log_path.is_file():
+            return ""
+        if self._log:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        """Terminate the server's process group, then kill it if it lingers. Idempotent."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    process.wait(timeout=grace)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if process is not None:
+            try:  # anything left in the group (its children) goes too
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "StreamlitServer":
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ memory
+
+    def pids(self) -> list[int]:
+        return _descendants(self.process.pid) if self.process else []
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server and all its descendants (VmRSS from /proc), in bytes."""
+        if self.process is None:
+            return 0
+        return sum(_vm_rss(pid) for pid in _descendants(self.process.pid))
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM it if the process that started it dies (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: stop() and atexit still apply
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time used so far by ``pids`` (those still alive), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it."""
+    return _descendants(root)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])  # after "(comm) state"
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _vm_rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class PeakMemory:
+    """``with PeakMemory(server) as peak: ...; peak.bytes``: samples the server's RSS in a thread."""
+
+    def __init__(self, server: StreamlitServer, every: float = 0.1):
+        self.server, self.every = server, every
+        self.bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.bytes = max(self.bytes, self.server.rss_bytes())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.bytes = max(self.bytes, self.server.rss_bytes())
+
+
+# ---------------------------------------------------------------- the browser
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=NAVIGATION_TIMEOUT)
+
+
+def new_app_context(browser):
+    """A fresh browser context (its own cookies, so its own Streamlit session) that records script runs."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(ACTION_TIMEOUT)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
+    context.add_init_script(_RUN_RECORDER)
+    return context
+
+
+def wait_idle(page, timeout: float = NAVIGATION_TIMEOUT, settle_ms: int = SETTLE_MS) -> None:
+    """Wait until Streamlit says its script is not running, and has said so for ``settle_ms``."""
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+    page.wait_for_function(_SETTLED, arg=settle_ms, polling=50, timeout=timeout)
+
+
+def runs(page) -> int:
+    """How many script runs this document has seen start."""
+    return page.evaluate("window.__st ? window.__st.runs : 0")
+
+
+def activity(page) -> tuple[int, int]:
+    """(script runs seen, server messages received) so far: see ``rerun``."""
+    return tuple(page.evaluate("window.__st ? [window.__st.runs, window.__st.messages] : [0, 0]"))
+
+
+_ACTIVITY_SINCE = "([r, m]) => window.__st && (window.__st.runs > r || window.__st.messages > m)"
+
+
+def rerun(page, action, timeout: float = ACTION_TIMEOUT) -> None:
+    """Do ``action()`` (a click, a key press, a stroke) and wait until the script run it caused has
+    finished: the server has answered (a run started, or a message came) and the app has been
+    idle for ``SETTLE_MS`` since its last message."""
+    before = activity(page)
+    action()
+    page.wait_for_function(_ACTIVITY_SINCE, arg=list(before), polling=20, timeout=timeout)
+    wait_idle(page, timeout=timeout)
+
+
+def open_page(page, server: StreamlitServer, path: str = "/", timeout: float = NAVIGATION_TIMEOUT) -> None:
+    """Navigate to one of the app's pages and wait until its script has run and its title is drawn."""
+    page.goto(server.page_url(path), wait_until="domcontentloaded", timeout=timeout)
+    page.locator(f'[data-testid="stMain"] h1, {EXCEPTION}').first.wait_for(state="visible", timeout=timeout)
+    wait_idle(page, timeout=timeout)
+    assert_no_error_shown(page)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def badge(page) -> str:
+    """The page's "Model in use: ..." caption."""
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text=BADGE_PREFIX).first
+    return caption.inner_text().strip()
+
+
+def assert_no_error_shown(page) -> None:
+    """No Streamlit exception box and no traceback text anywhere on the page."""
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text, text[text.index("Traceback"):][:2000]
+
+
+def metric_value(page, label: str, scope=None) -> str:
+    """The value of the st.metric whose label is exactly ``label`` (first one in ``scope``)."""
+    scope = scope or page
+    tile = scope.locator(METRIC).filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
+    return tile.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def screenshot(page, path: Path, timeout: float = 15_000) -> None:
+    """The whole app, not just the viewport: Streamlit scrolls inside its own container, so the
+    viewport is made as tall as the content first (at most 12,000 px)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("""() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]']
+        .map((s) => document.querySelector(s)).filter(Boolean).map((e) => e.scrollHeight), 0)""")
+    size = page.viewport_size or VIEWPORT
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 12_000)})
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.screenshot(path=str(path), full_page=True, timeout=timeout)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:150]
+
+
+# ---------------------------------------------------------------- what a learner does
+
+
+NOTICE_PATTERN = r"It is now the model on every page|did not change|can't be trained"
+
+_NOTICES = """
+(pattern) => [...document.querySelectorAll('[data-testid="stAlert"]')]
+  .filter((e) => !e.closest('[data-stale="true"]'))
+  .map((e) => e.innerText.trim()).filter((t) => new RegExp(pattern).test(t)).join('\\n')
+"""
+
+
+def button(page, label: str):
+    """The button whose visible label ends with ``label`` (icons come first)."""
+    return page.get_by_role("button", name=re.compile(rf"(^|\s){re.escape(label)}$"))
+
+
+def set_number(page, label: str, value, timeout: float = ACTION_TIMEOUT) -> None:
+    """Type ``value`` into the number input labelled ``label`` and press Enter (one script run)."""
+    field = page.locator(f'[data-testid="stNumberInput"] input[aria-label="{label}"]')
+    if field.input_value() == str(value):
+        return
+    rerun(page, lambda: (field.fill(str(value)), field.press("Enter")), timeout)
+
+
+def slider_thumb(page, label: str):
+    """A Streamlit slider's thumb (an ``input type=range`` labelled ``label``)."""
+    return page.locator(f'[data-testid="stSlider"] input[type="range"][aria-label="{label}"]')
+
+
+def press_slider(page, thumb, key: str, times: int = 1, timeout: float = ACTION_TIMEOUT) -> str:
+    """Focus a slider's thumb (see ``slider_thumb``), press ``key`` (ArrowRight, PageUp, End ...)
+    ``times`` times and wait for the script run that commits it; returns the value it shows."""
+    start = thumb.get_attribute("aria-valuetext")
+    thumb.focus()
+
+    def press():
+        for _ in range(times):
+            thumb.press(key)
+
+    rerun(page, press, timeout)
+    value = thumb.get_attribute("aria-valuetext")
+    assert value != start, f"the slider did not move from {start} with {key}"
+    return value
+
+
+def table_rows(table) -> list[list[str]]:
+    """An st.table's cells, row by row (header row first), as the learner reads them."""
+    return table.evaluate("""(t) => [...t.querySelectorAll('tr')]
+        .map((r) => [...r.querySelectorAll('th, td')].map((c) => c.innerText.trim()))""")
+
+
+def notices(page) -> str:
+    """The train page's current (not stale) outcome notices."""
+    return page.evaluate(_NOTICES, NOTICE_PATTERN)
+
+
+def click_train(page) -> tuple[int, str]:
+    """Click Train without waiting for the run; returns what ``wait_trained`` needs."""
+    state = (activity(page), notices(page))
+    button(page, "Train").click()
+    return state
+
+
+def wait_trained(page, state: tuple[int, str], timeout: float = TRAIN_TIMEOUT) -> str:
+    """Wait until the run started by ``click_train`` has ended (a new outcome notice) and the page
+    is idle; returns the notice."""
+    before, old = state
+    page.wait_for_function(_ACTIVITY_SINCE, arg=list(before), polling=20, timeout=timeout)
+    page.wait_for_function(f"([pattern, old]) => {{ const t = ({_NOTICES})(pattern); return t && t !== old; }}",
+                           arg=[NOTICE_PATTERN, old], polling=20, timeout=timeout)
+    wait_idle(page, timeout=timeout)
+    return notices(page)
+
+
+def train(page, timeout: float = TRAIN_TIMEOUT) -> str:
+    """Click Train and wait for the outcome (see ``wait_trained``)."""
+    return wait_trained(page, click_train(page), timeout)
+
+
+def chart_titles(page) -> list[str]:
+    """Titles of the plotly charts drawn on the page."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .gtitle')]
+        .map((e) => e.textContent)""")
+
+
+# How many epochs the train page's loss chart (title "Loss per epoch ...") holds, or null.
+LOSS_EPOCHS = """
+() => {
+  const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+    .find((p) => (p.querySelector('.gtitle') || {}).textContent?.startsWith('Loss per epoch'));
+  return chart && chart.data && chart.data[0] ? chart.data[0].x.length : null;
+}
+"""
+
+# Samples the train page every 40 ms while a run goes: the progress line, how many epochs the
+# loss chart holds, and the script state.
+_TRAINING_RECORDER = f"""
+() => {{
+  const samples = [];
+  const lossEpochs = {LOSS_EPOCHS};
+  window.__trainingSamples = samples;
+  window.__trainingTimer = setInterval(() => {{
+    const progress = document.querySelector('[data-testid="stProgress"]');
+    samples.push({{
+      t: performance.now(),
+      progress: progress ? progress.innerText : null,
+      lossEpochs: lossEpochs(),
+      running: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'running',
+    }});
+  }}, 40);
+}}
+"""
+
+
+def start_training_recorder(page) -> None:
+    page.evaluate(_TRAINING_RECORDER)
+
+
+def stop_training_recorder(page) -> list[dict]:
+    return page.evaluate("() => { clearInterval(window.__trainingTimer); return window.__trainingSamples; }")
+
+
+# ---------------------------------------------------------------- the draw page
+
+
+CANVAS = "canvas.upper-canvas"  # Fabric's event layer; playwright's CSS pierces the component's shadow root
+
+
+def canvas_box(page, timeout: float = ACTION_TIMEOUT) -> dict:
+    canvas = page.locator(CANVAS)
+    canvas.wait_for(state="visible", timeout=timeout)
+    canvas.scroll_into_view_if_needed(timeout=timeout)
+    return canvas.bounding_box()
+
+
+def stroke(page, points, box: dict | None = None) -> None:
+    """One mouse stroke through ``points`` (pixels relative to the canvas's top-left corner)."""
+    box = box or canvas_box(page)
+    (x0, y0), *rest = points
+    page.mouse.move(box["x"] + x0, box["y"] + y0)
+    page.mouse.down()
+    for x, y in rest:
+        page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.up()
+
+
+def draw(page, *strokes, timeout: float = ACTION_TIMEOUT) -> None:
+    """Draw ``strokes`` (each a list of (x, y) canvas pixels) and wait for the page's verdict run.
+
+    The canvas reports on every mouse-up, so each stroke runs the script; the last one counts.
+    """
+    box = canvas_box(page)
+    for points in strokes:
+        rerun(page, lambda points=points: stroke(page, points, box), timeout)
+
+
+def warm_up(browser, server: StreamlitServer, timeout: float = 120_000) -> float:
+    """Load "/" once and wait for it to be drawn: loads the data and trains the default model on
+    the server, and runs streamlit_app.py (see the pages/ note in test_journeys.py). Seconds taken."""
+    started = time.perf_counter()
+    context = new_app_context(browser)
+    try:
+        page = context.new_page()
+        open_page(page, server, "/", timeout=timeout)
+        page.locator(PLOTLY).first.wait_for(state="visible", timeout=timeout)
+    finally:
+        context.close()
+    return time.perf_counter() - started
