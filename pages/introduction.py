@@ -3,7 +3,7 @@ import time
 import streamlit as st
 
 from app.figures import (ABNORMAL_COLOUR, NORMAL_COLOUR, architecture_figure, beat_figure, class_label,
-                         error_histogram, sparkline)
+                         error_histogram, sparkline_svg)
 from app.gallery import (ALL_CLASSES, accuracy_comparison, frame_summary, gallery_sample,
                          judge_beat, next_epoch, replay_source, replay_x_max, typical_beats)
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
@@ -104,8 +104,7 @@ def beat_gallery() -> None:
         colour = NORMAL_COLOUR if beat_class == NORMAL_CLASS else ABNORMAL_COLOUR
         card = row[position % CARDS_PER_ROW].container(border=True)
         card.caption(f"#{index} · {CLASS_NAMES[beat_class]}")
-        card.plotly_chart(sparkline(test.x[index], colour, height=60), key=f"gallery_sparkline_{position}",
-                          config={"staticPlot": True})
+        card.image(sparkline_svg(test.x[index], colour), width="stretch")
         card.button("Inspecting" if index == selected else "Inspect", key=f"gallery_inspect_{position}",
                     type="primary" if index == selected else "secondary", width="stretch",
                     on_click=select_beat, args=(index,))
