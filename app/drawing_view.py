@@ -114,10 +114,7 @@ class Verdict:
     score: float
     threshold: float
     flat: bool
-
-    @property
-    def abnormal(self) -> bool:
-        return self.flat or self.score > self.threshold
+    abnormal: bool  # the detector's own verdict (``predict``), flat-line rule included
 
     @property
     def margin(self) -> str:
@@ -148,8 +145,9 @@ def judge_drawing(model: TrainedModel, json_data: dict | None) -> Verdict:
     """The canvas's drawing through the model; raises ``DrawingError`` (a friendly message) if the
     drawing is no beat."""
     beat = drawing_to_model_input(json_data, GEOMETRY)
-    return Verdict(beat, model.detector.reconstruct(beat)[0], float(model.detector.decision_function(beat)[0]),
-                   model.threshold, flat=bool(is_flat(beat)[0]))
+    detector = model.detector
+    return Verdict(beat, detector.reconstruct(beat)[0], float(detector.decision_function(beat)[0]),
+                   model.threshold, flat=bool(is_flat(beat)[0]), abnormal=bool(detector.predict(beat)[0]))
 
 
 # ---------------------------------------------------------------- uploaded beats

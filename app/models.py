@@ -11,7 +11,6 @@ import numpy as np
 from core.data import Composition, Split
 from core.detector import AutoencoderDetector
 from core.evaluation import Evaluation, evaluate, start_experiment
-from core.metrics import ThresholdSweep
 from core.model import AutoencoderSpec
 from core.train import TrainConfig, TrainResult, Training
 
@@ -62,11 +61,6 @@ class TrainedModel:
                 f"{self.train_size:,} beats ({self.composition.abnormal_fraction:.0%} abnormal) · "
                 f"test AUC {self.evaluation.test_auc:.3f} · trained {self.trained_at}")
 
-    def test_sweep(self, split: Split) -> ThresholdSweep:
-        return ThresholdSweep(self.evaluation.test_scores, split.test.is_anomaly)
-
-    def val_sweep(self, split: Split) -> ThresholdSweep:
-        return ThresholdSweep(self.evaluation.val_scores, split.validation.is_anomaly)
 
 
 def finish_model(detector: AutoencoderDetector, training: Training, split: Split,
