@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR
+from app.figures import ROLE_COLOURS, network_shape, quad
 from app.models import TrainedModel
 from app.state import set_current_model
 from core.data import SERIES_LENGTH, Beats, Composition, Split
@@ -167,25 +166,19 @@ def read_recipe(pool: Beats) -> Recipe:
 def network_diagram(spec: AutoencoderSpec, height: int = 250) -> go.Figure:
     """The whole symmetric network as bars (height ~ sqrt of units) joined by funnels."""
     widths = spec.widths
-    depth = len(spec.encoder_units)
-    roles = ["input", *["encoder"] * (depth - 1), "bottleneck", *["decoder"] * (depth - 1), "output"]
-    names = ["input", *(f"enc {i}" for i in range(1, depth)), "bottleneck",
-             *(f"dec {i}" for i in range(depth - 1, 0, -1)), "output"]
-    half = np.maximum(0.5 * np.sqrt(widths) / np.sqrt(max(widths)), 0.03)  # sqrt: 1 unit stays visible
-    bar = 0.16
+    shape = network_shape(widths)
+    half, bar = shape.half, shape.bar
     fig = go.Figure()
-    funnels = [_quad(i - 1 + bar, half[i - 1], i - bar, half[i]) for i in range(1, len(widths))]
+    funnels = [quad(i - 1 + bar, half[i - 1], i - bar, half[i]) for i in range(1, len(widths))]
     fig.add_trace(_polygons(funnels, "rgba(108,117,125,0.18)"))
-    colours = {"input": INPUT_COLOUR, "encoder": NORMAL_COLOUR, "bottleneck": ABNORMAL_COLOUR,
-               "decoder": RECON_COLOUR, "output": INPUT_COLOUR}
-    for role, colour in colours.items():
-        bars = [_quad(i - bar, half[i], i + bar, half[i]) for i, r in enumerate(roles) if r == role]
+    for role, colour in ROLE_COLOURS.items():
+        bars = [quad(i - bar, half[i], i + bar, half[i]) for i, r in enumerate(shape.roles) if r == role]
         fig.add_trace(_polygons(bars, colour))
     fig.add_trace(go.Scatter(
         x=list(range(len(widths))), y=half + 0.03, mode="text", text=[f"<b>{w}</b>" for w in widths],
-        textposition="top center", hovertext=[f"{n}: {w} units" for n, w in zip(names, widths)],
+        textposition="top center", hovertext=[f"{n}: {w} units" for n, w in zip(shape.names, widths)],
         hoverinfo="text", showlegend=False))
-    fig.update_xaxes(tickvals=list(range(len(widths))), ticktext=names, showgrid=False, zeroline=False,
+    fig.update_xaxes(tickvals=list(range(len(widths))), ticktext=shape.names, showgrid=False, zeroline=False,
                      range=[-0.6, len(widths) - 0.4])
     fig.update_yaxes(visible=False, range=[-0.55, 0.7])
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
@@ -199,11 +192,6 @@ def parameter_sum(spec: AutoencoderSpec) -> str:
     w = spec.widths
     terms = " + ".join(f"({a}+1)·{b}" for a, b in zip(w[:-1], w[1:]))
     return f"{terms} = {spec.param_count:,} parameters"
-
-
-def _quad(x0: float, half0: float, x1: float, half1: float) -> list[tuple[float, float]]:
-    """From a vertical edge at x0 (half-height half0) to one at x1: a bar or a funnel."""
-    return [(x0, -half0), (x0, half0), (x1, half1), (x1, -half1)]
 
 
 def _polygons(polygons: list[list[tuple[float, float]]], colour: str) -> go.Scatter:

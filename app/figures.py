@@ -1,6 +1,9 @@
-"""Plotly figures shared by the pages. Functions take plain arrays and return a Figure."""
+"""Plotly figures shared by the pages (functions take plain arrays and return a Figure), and the
+colours and network geometry that the static figures (app.static_figures) share with them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,6 +15,8 @@ ABNORMAL_COLOUR = "#e76f51"
 INPUT_COLOUR = "#264653"
 RECON_COLOUR = "#e9a23b"
 THRESHOLD_COLOUR = "#6c757d"
+ROLE_COLOURS = {"input": INPUT_COLOUR, "encoder": NORMAL_COLOUR, "bottleneck": ABNORMAL_COLOUR,
+                "decoder": RECON_COLOUR, "output": INPUT_COLOUR}
 
 
 def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
@@ -116,22 +121,29 @@ def legend_inside(fig: go.Figure, corner: str = "bottom right") -> go.Figure:
     return fig
 
 
-def architecture_figure(layer_sizes: list[int], height: int = 220) -> go.Figure:
-    """An autoencoder as centred bars, one per layer, tall as the layer is wide: an hourglass."""
-    last = len(layer_sizes) - 1
-    middle = last // 2
-    names = ["input" if i == 0 else "output" if i == last else "bottleneck" if i == middle
-             else "encoder" if i < middle else "decoder" for i in range(len(layer_sizes))]
-    labels = [f"{name}<br>{size}" for name, size in zip(names, layer_sizes)]
-    colours = [INPUT_COLOUR if i in (0, last) else RECON_COLOUR if i == middle else THRESHOLD_COLOUR
-               for i in range(len(layer_sizes))]
-    positions = list(range(len(layer_sizes)))  # not the labels: two encoder layers may share one
-    fig = go.Figure(go.Bar(x=positions, y=layer_sizes, base=[-s / 2 for s in layer_sizes], marker_color=colours,
-                           customdata=names, hovertemplate="%{customdata}: %{y} numbers<extra></extra>"))
-    fig.update_xaxes(tickvals=positions, ticktext=labels)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False, bargap=0.35)
-    return fig
+@dataclass(frozen=True)
+class NetworkShape:
+    """Where a symmetric network's layers go in a diagram: one bar per layer at x = 0, 1, 2 ..."""
+
+    names: list[str]      # axis labels: input, enc 1, ..., bottleneck, ..., output
+    roles: list[str]      # keys of ROLE_COLOURS
+    half: np.ndarray      # half-height of each bar
+    bar: float = 0.16     # half-width of each bar
+
+
+def network_shape(widths: list[int]) -> NetworkShape:
+    """Bars tall as the square root of the layer's units (1 unit stays visible next to 140)."""
+    depth = (len(widths) - 1) // 2
+    roles = ["input", *["encoder"] * (depth - 1), "bottleneck", *["decoder"] * (depth - 1), "output"]
+    names = ["input", *(f"enc {i}" for i in range(1, depth)), "bottleneck",
+             *(f"dec {i}" for i in range(depth - 1, 0, -1)), "output"]
+    half = np.maximum(0.5 * np.sqrt(widths) / np.sqrt(max(widths)), 0.03)
+    return NetworkShape(names, roles, half)
+
+
+def quad(x0: float, half0: float, x1: float, half1: float) -> list[tuple[float, float]]:
+    """A diagram polygon from a vertical edge at x0 (half-height half0) to one at x1: a bar or a funnel."""
+    return [(x0, -half0), (x0, half0), (x1, half1), (x1, -half1)]
 
 
 def log_axis_ticks(values: list[float | None]) -> dict:

@@ -1,6 +1,9 @@
 """What the Introduction page shows: sample test beats, one beat's verdict, the training replay.
 
 Everything here reads the session's current model; nothing trains or rescores the test set.
+The pictures are static SVG (see app.static_figures), drawn once per model and shared by every
+session that shows the same model: a new session on the default model draws nothing. Model ids
+are unique for the server's life, and ``beats`` is always the server's one test split.
 """
 
 from __future__ import annotations
@@ -8,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import streamlit as st
 
 from app.models import ReplayFrame, TrainedModel
+from app.static_figures import beat_svg, histogram_svg, network_svg
 from core.data import CLASS_NAMES, NORMAL_CLASS, Beats
 from core.metrics import ThresholdSweep, auc
 
 ALL_CLASSES = 0  # the gallery filter's "no filter" option
 GALLERY_SIZE = 12
+PICTURES_KEPT = 2000  # about 25 KB each
 
 
 def gallery_sample(beats: Beats, cls: int, seed: int, size: int = GALLERY_SIZE) -> np.ndarray:
@@ -45,6 +51,10 @@ class BeatVerdict:
     @property
     def correct(self) -> bool:
         return self.flagged == (self.true_class != NORMAL_CLASS)
+
+    def comparison(self) -> str:
+        """The rule at work, in numbers: "Anomaly score **0.393** > threshold **0.132**"."""
+        return f"Anomaly score **{self.score:.3f}** {'>' if self.flagged else '≤'} threshold **{self.threshold:.3f}**"
 
     def explanation(self) -> str:
         truth = f"This is a **{CLASS_NAMES[self.true_class]}** beat (class {self.true_class})"
@@ -86,6 +96,54 @@ def accuracy_comparison(model: TrainedModel, beats: Beats) -> dict[str, dict[str
     table['Say "normal" to every beat']["ROC AUC"] = "0.500"
     table["This model"]["ROC AUC"] = f"{model.evaluation.test_auc:.3f}"
     return table
+
+
+def markdown_table(columns: dict[str, dict[str, str]]) -> str:
+    """``{column: {row: cell}}`` as a markdown table, rows in the first column's order."""
+    rows = list(next(iter(columns.values())))
+    lines = [f"| | {' | '.join(columns)} |", "|---" * (len(columns) + 1) + "|"]
+    lines += [f"| **{row}** | {' | '.join(column[row] for column in columns.values())} |" for row in rows]
+    return "\n".join(lines)
+
+
+@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+def network_picture(widths: tuple[int, ...]) -> str:
+    return network_svg(list(widths))
+
+
+def beat_picture(model: TrainedModel, beats: Beats, index: int, size: tuple[float, float] = (6.0, 2.8)) -> str:
+    """Beat ``index`` against the model's reconstruction."""
+    return _beat_picture(model.id, index, size, model, beats)
+
+
+@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+def _beat_picture(model_id: int, index: int, size: tuple[float, float], _model: TrainedModel,
+                  _beats: Beats) -> str:
+    judged = judge_beat(_model, _beats, index)
+    return beat_svg(judged.beat, judged.reconstruction, size=size)
+
+
+def score_picture(model: TrainedModel, beats: Beats) -> str:
+    """The test beats' scores, normal vs abnormal, with the model's threshold."""
+    return _score_picture(model.id, model, beats)
+
+
+@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+def _score_picture(model_id: int, _model: TrainedModel, _beats: Beats) -> str:
+    return histogram_svg(_model.evaluation.test_scores, _beats.is_anomaly, _model.threshold)
+
+
+def replay_picture(source: TrainedModel, beats: Beats, epoch: int,
+                   size: tuple[float, float] = (8.5, 3.0)) -> str:
+    """The test beats' scores after ``epoch`` of the source's recorded run, on one x range for all epochs."""
+    return _replay_picture(source.id, epoch, size, source, beats)
+
+
+@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+def _replay_picture(model_id: int, epoch: int, size: tuple[float, float], _source: TrainedModel,
+                    _beats: Beats) -> str:
+    frame = next(frame for frame in _source.replay if frame.epoch == epoch)
+    return histogram_svg(frame.test_scores, _beats.is_anomaly, x_max=replay_x_max(_source.replay), size=size)
 
 
 def replay_source(current: TrainedModel, default: TrainedModel) -> TrainedModel:

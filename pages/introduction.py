@@ -2,17 +2,16 @@ import time
 
 import streamlit as st
 
-from app.figures import (ABNORMAL_COLOUR, NORMAL_COLOUR, architecture_figure, beat_figure, class_label,
-                         error_histogram, sparkline_svg)
-from app.gallery import (ALL_CLASSES, accuracy_comparison, frame_summary, gallery_sample,
-                         judge_beat, next_epoch, replay_source, replay_x_max, typical_beats)
+from app.figures import ABNORMAL_COLOUR, NORMAL_COLOUR, class_label, sparkline_svg
+from app.gallery import (ALL_CLASSES, accuracy_comparison, beat_picture, frame_summary, gallery_sample,
+                         judge_beat, markdown_table, network_picture, next_epoch, replay_picture,
+                         replay_source, score_picture, typical_beats)
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from core.data import CLASS_NAMES, NORMAL_CLASS
 
 use_app_navigation()
 
-NO_TOOLBAR = {"displayModeBar": False}
-CARDS_PER_ROW = 6
+CARD_WIDTH = 140  # pixels: six cards to a row on a laptop screen
 REPLAY_STEP_SECONDS = 0.3
 
 test = require_split().test
@@ -32,7 +31,8 @@ words.markdown(
     f"*encoder* compresses them into just **{model.spec.bottleneck}** numbers (the bottleneck); the "
     f"*decoder* rebuilds all 140 from those. Trained only on **normal** beats, it learns to rebuild "
     f"normal shapes well, and nothing else.")
-picture.plotly_chart(architecture_figure(model.spec.widths), key="intro_architecture", config=NO_TOOLBAR)
+picture.image(network_picture(tuple(model.spec.widths)), width="stretch",
+              alt=f"The network, layer by layer: {' → '.join(map(str, model.spec.widths))} numbers")
 
 normal_index, abnormal_index = typical_beats(model, test)
 normal_beat, abnormal_beat = judge_beat(model, test, normal_index), judge_beat(model, test, abnormal_index)
@@ -43,11 +43,11 @@ words.markdown(
     f"comes back badly. Here: a typical normal test beat scores **{normal_beat.score:.3f}**, a typical "
     f"abnormal one **{abnormal_beat.score:.3f}**.")
 normal_picture.markdown(f"**Normal** · score {normal_beat.score:.3f}")
-normal_picture.plotly_chart(beat_figure(normal_beat.beat, normal_beat.reconstruction, height=240),
-                            key="intro_normal_example", config=NO_TOOLBAR)
+normal_picture.image(beat_picture(model, test, normal_index, size=(3.4, 2.5)), width="stretch",
+                     alt="A typical normal test beat and its reconstruction")
 abnormal_picture.markdown(f"**{CLASS_NAMES[abnormal_beat.true_class]}** · score {abnormal_beat.score:.3f}")
-abnormal_picture.plotly_chart(beat_figure(abnormal_beat.beat, abnormal_beat.reconstruction, height=240),
-                              key="intro_abnormal_example", config=NO_TOOLBAR)
+abnormal_picture.image(beat_picture(model, test, abnormal_index, size=(3.4, 2.5)), width="stretch",
+                       alt="A typical abnormal test beat and its reconstruction")
 
 words, picture = st.columns([2, 3], vertical_alignment="center")
 words.markdown(
@@ -56,9 +56,8 @@ words.markdown(
     f"histogram shows the {len(test):,} held-out test beats: where the colours overlap, mistakes happen. "
     f"Move the threshold yourself on the *Thresholds & ROC* page.")
 picture.markdown("**Reconstruction error of the test beats**")
-picture.plotly_chart(error_histogram(model.evaluation.test_scores, test.is_anomaly, model.threshold, title="",
-                                     height=240),
-                     key="intro_histogram", config=NO_TOOLBAR)
+picture.image(score_picture(model, test), width="stretch",
+              alt="Histogram of the test beats' reconstruction errors, normal vs abnormal, and the threshold")
 
 comparison = accuracy_comparison(model, test)
 everything_normal_accuracy = comparison['Say "normal" to every beat']["Accuracy"]
@@ -69,7 +68,7 @@ words.markdown(
     "while catching no anomaly at all. Better questions: of the beats flagged, how many are abnormal "
     "(**precision**)? Of the abnormal beats, how many are caught (**recall**)? **F1** balances the two; "
     "**ROC AUC** says how well the scores rank abnormal above normal at *any* threshold.")
-picture.table(comparison)
+picture.markdown(markdown_table(comparison))
 
 st.header("Try it on test beats")
 st.caption("Beats from the held-out test set, which the model never trained on. Pick one to see how the "
@@ -97,14 +96,13 @@ def beat_gallery() -> None:
     selected = st.session_state.get("gallery_selected")
     if selected not in shown:
         selected = shown[0]
+    cards = st.container(horizontal=True)
     for position, index in enumerate(shown):
-        if position % CARDS_PER_ROW == 0:
-            row = st.columns(CARDS_PER_ROW)
         beat_class = int(test.y[index])
         colour = NORMAL_COLOUR if beat_class == NORMAL_CLASS else ABNORMAL_COLOUR
-        card = row[position % CARDS_PER_ROW].container(border=True)
-        card.caption(f"#{index} · {CLASS_NAMES[beat_class]}")
-        card.image(sparkline_svg(test.x[index], colour), width="stretch")
+        card = cards.container(border=True, width=CARD_WIDTH)
+        card.image(sparkline_svg(test.x[index], colour), caption=f"#{index} · {CLASS_NAMES[beat_class]}",
+                   width="stretch", alt=f"Trace of beat #{index}")
         card.button("Inspecting" if index == selected else "Inspect", key=f"gallery_inspect_{position}",
                     type="primary" if index == selected else "secondary", width="stretch",
                     on_click=select_beat, args=(index,))
@@ -112,12 +110,10 @@ def beat_gallery() -> None:
     judged = judge_beat(model, test, selected)
     chart, verdict = st.columns([3, 2], vertical_alignment="center")
     chart.markdown(f"**Beat #{selected}**: input vs reconstruction")
-    chart.plotly_chart(beat_figure(judged.beat, judged.reconstruction, title=""),
-                       key="gallery_beat_chart", config=NO_TOOLBAR)
-    score, threshold = verdict.columns(2)
-    score.metric("Anomaly score", f"{judged.score:.3f}")
-    threshold.metric("Threshold", f"{judged.threshold:.3f}")
-    verdict.metric("Verdict", judged.verdict)
+    chart.image(beat_picture(model, test, selected), width="stretch",
+                alt=f"Beat #{selected} and its reconstruction")
+    verdict.subheader(f"Verdict: {judged.verdict}", anchor=False)
+    verdict.markdown(judged.comparison())
     (verdict.success if judged.correct else verdict.error)(judged.explanation())
     verdict.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in "
                     f"use ({model.label}), chosen on the validation set.")
@@ -151,17 +147,17 @@ def training_replay() -> None:
     slider_column, play_column = st.columns([6, 1], vertical_alignment="bottom")
     epoch = slider_column.select_slider("Epoch", epochs, key="replay_epoch")
     playing = st.session_state.get("replay_playing", False)
-    play_column.button("Pause" if playing else "Play", key="replay_play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                       width="stretch", on_click=toggle_replay, args=(epochs[0], epochs[-1]))
-    chart, numbers = st.columns([4, 1], vertical_alignment="center")
+    play_column.button("Pause" if playing else "Play", key="replay_play", width="stretch",
+                       icon=":material/pause:" if playing else ":material/play_arrow:",
+                       on_click=toggle_replay, args=(epochs[0], epochs[-1]))
+    chart, numbers = st.columns([3, 1], vertical_alignment="center")
     chart.markdown(f"**Reconstruction error of the test beats after epoch {epoch}**")
-    chart.plotly_chart(error_histogram(frames[epoch].test_scores, test.is_anomaly,
-                                       x_max=replay_x_max(source.replay), title=""),
-                       key="replay_histogram", config=NO_TOOLBAR)
+    chart.image(replay_picture(source, test, epoch), width="stretch",
+                alt=f"Histogram of the test beats' reconstruction errors after epoch {epoch}")
     summary = frame_summary(frames[epoch], test)
-    numbers.metric("Test AUC at this epoch", f"{summary.auc:.3f}")
-    numbers.metric("Median error, normal", f"{summary.normal_median:.3f}")
-    numbers.metric("Median error, abnormal", f"{summary.abnormal_median:.3f}")
+    numbers.markdown(f"After epoch {epoch}:\n\n- test AUC **{summary.auc:.3f}**\n"
+                     f"- median error, normal **{summary.normal_median:.3f}**\n"
+                     f"- median error, abnormal **{summary.abnormal_median:.3f}**")
     if playing:
         time.sleep(REPLAY_STEP_SECONDS)
         following = next_epoch(epochs, epoch)

@@ -369,6 +369,19 @@ def open_page(page, server: StreamlitServer, path: str = "/", timeout: float = N
     assert_no_error_shown(page)
 
 
+_PICTURES_SHOWN = """
+(n) => {
+  const pictures = [...document.querySelectorAll('[data-testid="stMain"] img')];
+  return pictures.length >= n && pictures.every((p) => p.complete && p.naturalWidth > 0);
+}
+"""
+
+
+def wait_pictures(page, at_least: int, timeout: float = ACTION_TIMEOUT) -> None:
+    """Wait until the page shows at least ``at_least`` pictures and every one has loaded."""
+    page.wait_for_function(_PICTURES_SHOWN, arg=at_least, polling=20, timeout=timeout)
+
+
 def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
@@ -576,7 +589,7 @@ def warm_up(browser, server: StreamlitServer, timeout: float = 120_000) -> float
     try:
         page = context.new_page()
         open_page(page, server, "/", timeout=timeout)
-        page.locator(PLOTLY).first.wait_for(state="visible", timeout=timeout)
+        page.locator('[data-testid="stMain"] img').first.wait_for(state="visible", timeout=timeout)
     finally:
         context.close()
     return time.perf_counter() - started

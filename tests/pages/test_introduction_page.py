@@ -1,4 +1,5 @@
-import json
+import base64
+import re
 
 import pytest
 
@@ -11,16 +12,35 @@ from core.train import TrainConfig
 INTRO = "pages/introduction.py"
 
 
-def figure(at, key: str) -> dict:
-    return json.loads(at.get_by_key(key).proto.spec)
+def picture(at, alt_start: str) -> str:
+    """The SVG of the one picture whose alt text starts with ``alt_start``."""
+    [url] = [img.url for node in at.get("image") for img in node.proto.imgs if img.alt.startswith(alt_start)]
+    prefix = "data:image/svg+xml;base64,"
+    assert url.startswith(prefix)
+    return base64.b64decode(url[len(prefix):]).decode()
+
+
+def svg_ids(svg: str) -> set[str]:
+    return set(re.findall(r'<g id="([^"]+)"', svg))
+
+
+def tick_labels(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
 
 
 def card_captions(at) -> list[str]:
-    return [c.value for c in at.caption if c.value.startswith("#")]
+    """The gallery cards' captions, "#74 · R-on-T PVC", in page order."""
+    return [img.caption for node in at.get("image") for img in node.proto.imgs if img.caption.startswith("#")]
 
 
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def verdict(at) -> str:
+    return next(h.value for h in at.subheader if h.value.startswith("Verdict: ")).removeprefix("Verdict: ")
+
+
+def shown_number(at, label: str) -> float:
+    """A number the page shows in bold after ``label`` ("threshold **0.132**", "test AUC **0.976**")."""
+    text = " ".join(m.value for m in at.markdown)
+    return float(re.search(rf"{re.escape(label)}\W+(\d+\.\d+)", text).group(1))
 
 
 @pytest.fixture
@@ -31,9 +51,22 @@ def intro(open_page):
 def test_renders_explainer_gallery_and_replay(intro):
     assert not intro.exception
     assert len(card_captions(intro)) == 12
-    for key in ("intro_architecture", "intro_histogram", "gallery_beat_chart", "replay_histogram"):
-        assert figure(intro, key)["data"]
-    assert "Precision" in intro.table[0].value.index
+    assert svg_ids(picture(intro, "The network")) >= {"layer-0", "layer-2", "layer-4"}
+    assert svg_ids(picture(intro, "Histogram of the test beats' reconstruction errors, normal")) >= {
+        "normal", "abnormal", "threshold"}
+    assert svg_ids(picture(intro, "Beat #")) >= {"input", "reconstruction", "error"}
+    assert svg_ids(picture(intro, "Histogram of the test beats' reconstruction errors after")) >= {
+        "normal", "abnormal"}
+    assert "| **Precision** |" in " ".join(m.value for m in intro.markdown)
+
+
+def test_the_network_picture_follows_the_models_layers(intro):
+    own = train_model(load_split(), AutoencoderSpec(encoder_units=(64, 16, 4)), TrainConfig(epochs=2), label="Deep")
+    intro.session_state[MODEL_KEY] = own
+    intro.run()
+    network = picture(intro, "The network")
+    assert {"64", "16", "4", "140"} <= set(tick_labels(network))
+    assert "layer-6" in svg_ids(network)
 
 
 def test_medical_disclaimer_is_visible(intro):
@@ -65,10 +98,10 @@ def test_inspecting_an_abnormal_beat_shows_an_abnormal_verdict_and_its_reconstru
     intro.button(key="gallery_inspect_1").click().run()
     assert not intro.exception
     beat = second_card.split(" · ")[0]
-    chart = figure(intro, "gallery_beat_chart")
     assert any(m.value.startswith(f"**Beat {beat}**") for m in intro.markdown)
-    assert {trace["name"] for trace in chart["data"]} == {"input", "reconstruction"}
-    assert metric(intro, "Verdict") == "abnormal"
+    assert svg_ids(picture(intro, f"Beat {beat} and its reconstruction")) >= {"input", "reconstruction"}
+    assert verdict(intro) == "abnormal"
+    assert shown_number(intro, "Anomaly score") > shown_number(intro, "threshold")
     assert intro.success[0].value.startswith("Right.")
     assert CLASS_NAMES[2] in intro.success[0].value
     assert intro.button(key="gallery_inspect_1").label == "Inspecting"
@@ -77,25 +110,28 @@ def test_inspecting_an_abnormal_beat_shows_an_abnormal_verdict_and_its_reconstru
 def test_inspecting_a_normal_beat_uses_the_models_threshold(intro):
     intro.segmented_control(key="gallery_class").set_value(1).run()
     intro.button(key="gallery_inspect_0").click().run()
-    assert metric(intro, "Verdict") in ("normal", "abnormal")
-    assert metric(intro, "Threshold") == f"{default_model().threshold:.3f}"
+    assert verdict(intro) in ("normal", "abnormal")
+    assert shown_number(intro, "threshold") == round(default_model().threshold, 3)
     assert "Normal" in (intro.success or intro.error)[0].value
 
 
 def test_replay_slider_changes_the_shown_epoch(intro):
     slider = intro.select_slider(key="replay_epoch")
     assert slider.value == 1
-    first_auc = metric(intro, "Test AUC at this epoch")
+    first_auc = shown_number(intro, "test AUC")
     slider.set_value(50).run()
     assert not intro.exception
     assert any(m.value.endswith("after epoch 50**") for m in intro.markdown)
-    assert metric(intro, "Test AUC at this epoch") != first_auc
+    assert shown_number(intro, "test AUC") > first_auc
 
 
 def test_replay_keeps_one_x_range_across_epochs(intro):
-    first_range = figure(intro, "replay_histogram")["layout"]["xaxis"]["range"]
+    first = picture(intro, "Histogram of the test beats' reconstruction errors after epoch 1")
     intro.select_slider(key="replay_epoch").set_value(100).run()
-    assert figure(intro, "replay_histogram")["layout"]["xaxis"]["range"] == first_range
+    last = picture(intro, "Histogram of the test beats' reconstruction errors after epoch 100")
+    assert last != first
+    x_ticks = re.compile(r"^\d+\.\d+$")  # the x axis labels the errors with decimals, the y axis counts
+    assert [t for t in tick_labels(last) if x_ticks.match(t)] == [t for t in tick_labels(first) if x_ticks.match(t)]
 
 
 def test_a_session_model_without_replay_judges_beats_and_replays_the_default_run(intro):
@@ -103,5 +139,5 @@ def test_a_session_model_without_replay_judges_beats_and_replays_the_default_run
     intro.session_state[MODEL_KEY] = own
     intro.run()
     assert not intro.exception
-    assert metric(intro, "Threshold") == f"{own.threshold:.3f}"
+    assert shown_number(intro, "threshold") == round(own.threshold, 3)
     assert any("recorded no replay" in c.value for c in intro.caption)

@@ -1,0 +1,84 @@
+"""The Introduction's static SVG figures (app.static_figures) and the gallery's text helpers."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from app.gallery import BeatVerdict, markdown_table
+from app.static_figures import beat_svg, histogram_svg, network_svg
+
+T = np.arange(140)
+BEAT = np.sin(T / 9)
+REBUILT = 0.8 * np.sin(T / 9) + 0.1
+
+
+def ids(svg: str) -> set[str]:
+    return set(re.findall(r'<g id="([^"]+)"', svg))
+
+
+def texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_a_beat_figure_shows_input_reconstruction_and_the_shaded_error():
+    svg = beat_svg(BEAT, REBUILT)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert {"input", "reconstruction", "error"} <= ids(svg)
+    assert {"time step", "value (z-score)", "input", "reconstruction", "error"} <= set(texts(svg))
+
+
+def test_the_same_figure_gives_the_same_bytes():
+    """Stable ids and no timestamp: cached pictures and browser caches see one figure, not many."""
+    assert beat_svg(BEAT, REBUILT) == beat_svg(BEAT, REBUILT)
+    assert beat_svg(BEAT, REBUILT) != beat_svg(BEAT, BEAT)
+
+
+def test_a_histogram_draws_the_threshold_only_when_given():
+    rng = np.random.default_rng(0)
+    scores = np.concatenate([rng.gamma(2, 0.02, 600), rng.gamma(6, 0.08, 400)])
+    labels = np.repeat([0, 1], [600, 400])
+    with_line = histogram_svg(scores, labels, threshold=0.132)
+    assert {"normal", "abnormal", "threshold"} <= ids(with_line)
+    assert "threshold 0.132" in texts(with_line)
+    assert "threshold" not in ids(histogram_svg(scores, labels))
+
+
+def test_a_histogram_keeps_the_x_range_it_is_given():
+    scores = np.linspace(0, 0.3, 100)
+    labels = np.arange(100) % 2
+    x_labels = [float(t) for t in texts(histogram_svg(scores, labels, x_max=1.2)) if re.fullmatch(r"\d+\.\d+", t)]
+    assert max(x_labels) == pytest.approx(1.2)
+
+
+def test_the_network_figure_has_one_bar_per_layer_labelled_with_its_units():
+    widths = [140, 64, 16, 4, 16, 64, 140]
+    svg = network_svg(widths)
+    assert {f"layer-{i}" for i in range(len(widths))} <= ids(svg)
+    assert "layer-7" not in ids(svg)
+    labels = texts(svg)
+    assert {"input", "enc 1", "enc 2", "bottleneck", "dec 2", "dec 1", "output"} <= set(labels)
+    assert [label for label in labels if label.isdigit()] == [str(w) for w in widths]
+
+
+def test_sessions_drawing_at_once_get_the_same_figures_as_one_at_a_time():
+    beats = [np.roll(BEAT, shift) for shift in range(0, 40, 5)]
+    alone = [beat_svg(beat, REBUILT) for beat in beats]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda beat: beat_svg(beat, REBUILT), beats))
+    assert together == alone
+
+
+def test_markdown_table_puts_columns_side_by_side():
+    table = markdown_table({"Say normal": {"Accuracy": "58.4%", "F1": "0.0%"},
+                            "This model": {"Accuracy": "98.0%", "F1": "97.6%"}})
+    assert table.splitlines() == ["| | Say normal | This model |", "|---|---|---|",
+                                  "| **Accuracy** | 58.4% | 98.0% |", "| **F1** | 0.0% | 97.6% |"]
+
+
+@pytest.mark.parametrize("score, sign", [(0.393, ">"), (0.132, "≤"), (0.05, "≤")])
+def test_the_verdict_shows_the_rule_at_work(score, sign):
+    judged = BeatVerdict(BEAT, REBUILT, score, threshold=0.132, true_class=2)
+    assert judged.comparison() == f"Anomaly score **{score:.3f}** {sign} threshold **0.132**"
+    assert judged.verdict == ("abnormal" if sign == ">" else "normal")
