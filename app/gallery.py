@@ -20,7 +20,8 @@ from core.metrics import ThresholdSweep, auc
 
 ALL_CLASSES = 0  # the gallery filter's "no filter" option
 GALLERY_SIZE = 12
-PICTURES_KEPT = 2000  # about 25 KB each
+# Pictures kept (about 25 KB each; at most ~15 MB in all): beats shown, replay frames, models.
+BEAT_PICTURES, REPLAY_PICTURES, MODEL_PICTURES = 400, 150, 50
 
 
 def gallery_sample(beats: Beats, cls: int, seed: int, size: int = GALLERY_SIZE) -> np.ndarray:
@@ -106,7 +107,7 @@ def markdown_table(columns: dict[str, dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+@st.cache_data(max_entries=MODEL_PICTURES, show_spinner=False)
 def network_picture(widths: tuple[int, ...]) -> str:
     return network_svg(list(widths))
 
@@ -116,7 +117,7 @@ def beat_picture(model: TrainedModel, beats: Beats, index: int, size: tuple[floa
     return _beat_picture(model.id, index, size, model, beats)
 
 
-@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+@st.cache_data(max_entries=BEAT_PICTURES, show_spinner=False)
 def _beat_picture(model_id: int, index: int, size: tuple[float, float], _model: TrainedModel,
                   _beats: Beats) -> str:
     judged = judge_beat(_model, _beats, index)
@@ -128,7 +129,7 @@ def score_picture(model: TrainedModel, beats: Beats) -> str:
     return _score_picture(model.id, model, beats)
 
 
-@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+@st.cache_data(max_entries=MODEL_PICTURES, show_spinner=False)
 def _score_picture(model_id: int, _model: TrainedModel, _beats: Beats) -> str:
     return histogram_svg(_model.evaluation.test_scores, _beats.is_anomaly, _model.threshold)
 
@@ -139,7 +140,7 @@ def replay_picture(source: TrainedModel, beats: Beats, epoch: int,
     return _replay_picture(source.id, epoch, size, source, beats)
 
 
-@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+@st.cache_data(max_entries=REPLAY_PICTURES, show_spinner=False)
 def _replay_picture(model_id: int, epoch: int, size: tuple[float, float], _source: TrainedModel,
                     _beats: Beats) -> str:
     frame = next(frame for frame in _source.replay if frame.epoch == epoch)
