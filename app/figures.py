@@ -53,12 +53,17 @@ def sparkline_svg(beat: np.ndarray, colour: str, width: int = 160, height: int =
             f'stroke-width="1.5" stroke-linejoin="round"/></svg>')
 
 
+def score_axis_max(scores: np.ndarray) -> float:
+    """Where a histogram of scores ends: past nearly all of them, not stretched by a few outliers."""
+    return float(np.quantile(scores, 0.99)) * 1.1
+
+
 def error_histogram(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float | None = None, *,
                     title: str = "Reconstruction error: normal vs abnormal", bins: int = 40,
                     x_max: float | None = None, height: int = 300) -> go.Figure:
     """Overlaid histograms of normal and abnormal scores, with the threshold as a line."""
     is_anomaly = np.asarray(is_anomaly).astype(bool)
-    hi = x_max if x_max is not None else float(np.quantile(scores, 0.99)) * 1.1
+    hi = x_max if x_max is not None else score_axis_max(scores)
     edges = dict(start=0, end=hi, size=hi / bins)
     fig = go.Figure()
     for mask, name, colour in ((~is_anomaly, "normal", NORMAL_COLOUR), (is_anomaly, "abnormal", ABNORMAL_COLOUR)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from app.figures import score_axis_max
 from app.models import ReplayFrame, TrainedModel
 from app.static_figures import beat_svg, histogram_svg, network_svg
 from core.data import CLASS_NAMES, NORMAL_CLASS, Beats
@@ -154,7 +155,7 @@ def replay_source(current: TrainedModel, default: TrainedModel) -> TrainedModel:
 
 def replay_x_max(frames: tuple[ReplayFrame, ...]) -> float:
     """One histogram range for every frame, so the errors visibly shrink from frame to frame."""
-    return max(float(np.quantile(frame.test_scores, 0.99)) for frame in frames) * 1.1
+    return max(score_axis_max(frame.test_scores) for frame in frames)
 
 
 @dataclass(frozen=True)

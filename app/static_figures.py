@@ -10,7 +10,7 @@ both kinds of figure look alike.
 Sizes are in inches at 72 SVG pixels each: a figure about as wide as the column it fills keeps
 its 10 px text near the page's chart text once the image is stretched to the column.
 
-Each drawn element that a test or a screen reader may look for carries an SVG id (``gid``):
+Each drawn element a test may look for carries an SVG id (``gid``):
 ``input``, ``reconstruction``, ``error``, ``normal``, ``abnormal``, ``threshold``.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from app.figures import (ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, ROLE_COLOURS,
-                         THRESHOLD_COLOUR, network_shape, quad)
+                         THRESHOLD_COLOUR, network_shape, quad, score_axis_max)
 
 # Process-wide on purpose: this app is matplotlib's only user in the server process, and
 # rc_context is not thread-safe across concurrent sessions.
@@ -86,10 +86,10 @@ def histogram_svg(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float |
                   x_max: float | None = None, bins: int = 40, size: tuple[float, float] = (6.0, 2.8)) -> str:
     """Overlaid histograms of normal and abnormal scores, with the threshold as a dashed line.
 
-    Scores beyond ``x_max`` (default: 1.1 x the 99th percentile) are counted in the last bin.
+    Scores beyond ``x_max`` (default: ``score_axis_max``) are counted in the last bin.
     """
     is_anomaly = np.asarray(is_anomaly).astype(bool)
-    hi = x_max if x_max is not None else float(np.quantile(scores, 0.99)) * 1.1
+    hi = x_max if x_max is not None else score_axis_max(scores)
     edges = np.linspace(0, hi, bins + 1)
     fig = Figure(figsize=size)
     ax = fig.add_subplot()

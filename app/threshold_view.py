@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.figures import score_axis_max
 from app.models import TrainedModel
 from core.data import CLASS_NAMES, NORMAL_CLASS, Split
 from core.metrics import Confusion, ThresholdSweep, per_class_recall, pr_curve, roc
@@ -62,7 +63,7 @@ def slider_range(scores: np.ndarray, calibrated: float) -> SliderRange:
 
 def histogram_x_max(scores: np.ndarray, threshold: float) -> float:
     """Wide enough for nearly all scores, and for the threshold line wherever the slider puts it."""
-    return max(float(np.quantile(scores, 0.99)) * 1.1, threshold * 1.05)
+    return max(score_axis_max(scores), threshold * 1.05)
 
 
 def follow_model(model: TrainedModel) -> None:
