@@ -11,7 +11,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app.models import TrainedModel, train_model
-from core.data import DatasetError, Split, load_ucr, split_beats
+from core.data import DatasetError, Split, split_beats
+from core.ucr import load_ucr
 from core.model import AutoencoderSpec
 from core.train import TrainConfig
 

@@ -170,7 +170,8 @@ class Bench:
             context.close()
 
     def draw(self) -> None:
-        from core.data import load_ucr, split_beats
+        from core.data import split_beats
+        from core.ucr import load_ucr
         from core.drawing import CanvasGeometry
 
         if not hasattr(self, "_mean_normal"):

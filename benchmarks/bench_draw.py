@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.drawing_view import GEOMETRY, VERSION_KEY, judge_drawing, typical_beat
     from app.models import train_model
-    from core.data import load_ucr, split_beats
+    from core.data import split_beats
+    from core.ucr import load_ucr
     from core.model import AutoencoderSpec
     from core.train import TrainConfig
 

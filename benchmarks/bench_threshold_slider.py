@@ -25,7 +25,8 @@ from streamlit.testing.v1 import AppTest
 from app.figures import error_histogram, pr_figure, roc_figure
 from app.models import train_model
 from app.threshold_view import Curves, histogram_x_max, operating_point, per_class_table
-from core.data import load_ucr, split_beats
+from core.data import split_beats
+from core.ucr import load_ucr
 from core.metrics import ThresholdSweep, pr_curve, roc
 from core.model import AutoencoderSpec
 from core.train import TrainConfig

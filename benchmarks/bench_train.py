@@ -20,7 +20,8 @@ import time
 import numpy as np
 import torch
 
-from core.data import load_ucr, split_beats
+from core.data import split_beats
+from core.ucr import load_ucr
 from core.model import AutoencoderSpec
 from core.train import TrainConfig, Training, build_model
 

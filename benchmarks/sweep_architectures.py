@@ -8,7 +8,8 @@ import argparse
 import statistics
 import time
 
-from core.data import load_ucr, split_beats
+from core.data import split_beats
+from core.ucr import load_ucr
 from core.evaluation import train_and_evaluate
 from core.model import AutoencoderSpec
 from core.train import TrainConfig

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args) -> int:
     from tqdm import tqdm
 
-    from core.data import load_ucr, split_beats
+    from core.data import split_beats
+    from core.ucr import load_ucr
     from core.evaluation import evaluate, start_experiment
     from core.persistence import save_detector
 

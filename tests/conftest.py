@@ -86,11 +86,11 @@ def fitted_detector(split500):
 @pytest.fixture(scope="session")
 def synthetic_ucr(tmp_path_factory):
     """A folder with ECG5000_TRAIN.txt / ECG5000_TEST.txt of synthetic beats with ECG5000's exact
-    row and class counts, and the ``EXPECTED`` dict they satisfy (monkeypatch it into core.data).
+    row and class counts, and the ``EXPECTED`` dict they satisfy (monkeypatch it into core.ucr).
     """
     import copy
 
-    from core.data import EXPECTED, _parse_txt, fingerprint
+    from core.ucr import EXPECTED, _parse_txt, fingerprint
 
     folder = tmp_path_factory.mktemp("synthetic_ucr")
     expected = copy.deepcopy(EXPECTED)
@@ -109,7 +109,7 @@ def real_data_dir():
 
     Skips when absent, except under CI=true, where CI must test on the real data.
     """
-    from core.data import CACHE_DIR, ENV_VAR, resolve_data_dir
+    from core.ucr import CACHE_DIR, ENV_VAR, resolve_data_dir
 
     folder = resolve_data_dir()
     if folder is None:

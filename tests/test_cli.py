@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-import core.data as data
+import core.ucr as ucr
 from core.cli import main
 from core.persistence import load_detector, save_detector
 
@@ -33,14 +33,14 @@ def json_lines(text: str) -> list[dict]:
 def synthetic_data(synthetic_ucr, monkeypatch):
     """--data folder of synthetic ECG5000 files that pass verification."""
     folder, expected = synthetic_ucr
-    monkeypatch.setattr(data, "EXPECTED", expected)
+    monkeypatch.setattr(ucr, "EXPECTED", expected)
     return folder
 
 
 @pytest.fixture
 def no_data_anywhere(tmp_path, monkeypatch):
-    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "no-env"))
-    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "no-cache")
+    monkeypatch.setenv(ucr.ENV_VAR, str(tmp_path / "no-env"))
+    monkeypatch.setattr(ucr, "CACHE_DIR", tmp_path / "no-cache")
     return tmp_path
 
 
@@ -222,7 +222,7 @@ def test_train_json_then_score_on_the_real_data(capsys, real_data_dir, tmp_path)
     assert report["test_auc"] > 0.9  # three epochs already separate the classes well
     assert isinstance(report["device"], str) and report["device"]
 
-    beats = data.load_ucr(real_data_dir)
+    beats = ucr.load_ucr(real_data_dir)
     csv = tmp_path / "real.csv"
     picks = [0, 1, int(np.flatnonzero(beats.y == 3)[0])]
     csv.write_text("\n".join(",".join(f"{v:.7g}" for v in [beats.y[i], *beats.x[i]]) for i in picks)

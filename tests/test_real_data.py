@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.data import CLASS_NAMES, SPLIT_SEED, load_ucr, split_beats, zscore
+from core.data import CLASS_NAMES, SPLIT_SEED, split_beats, zscore
+from core.ucr import load_ucr
 from core.evaluation import train_and_evaluate
 from core.metrics import per_class_recall
 from core.model import AutoencoderSpec

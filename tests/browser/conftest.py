@@ -129,7 +129,8 @@ def streamlit_server(ecg5000, artifacts, browser):
 @pytest.fixture(scope="session")
 def split(ecg5000):
     """The app's split of the real data, to compute what the pages should show."""
-    from core.data import load_ucr, split_beats
+    from core.data import split_beats
+    from core.ucr import load_ucr
 
     return split_beats(load_ucr(ecg5000))
 
