@@ -47,6 +47,8 @@ def main() -> int:
         open_page(page, server, "/draw")
         rerun(page, lambda: page.locator(".st-key-draw_preset_pvc").get_by_role("button").click())
         page.wait_for_selector('[data-testid="stPlotlyChart"]')
+        page.mouse.move(5, 5)  # off the preset button: no tooltip in the picture
+        page.wait_for_selector('[data-testid="stTooltipContent"]', state="detached")
         screenshot(page, OUT / "draw.png")
         browser.close()
     print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('*.png')))} to {OUT}")

@@ -417,7 +417,10 @@ def screenshot(page, path: Path, timeout: float = 15_000) -> None:
     if height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 12_000)})
         page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    page.screenshot(path=str(path), full_page=True, timeout=timeout)
+    try:
+        page.screenshot(path=str(path), full_page=True, timeout=timeout)
+    finally:
+        page.set_viewport_size(size)  # the next page is measured from the usual window again
 
 
 def slug(text: str) -> str:
