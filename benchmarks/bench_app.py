@@ -38,8 +38,9 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import numpy as np  # noqa: E402
 
 from browser_harness import (  # noqa: E402
-    ARTIFACTS, IDLE, StreamlitServer, button, canvas_box, chromium_problem, click_train, data_dir,
-    launch_chromium, new_app_context, open_page, rerun, wait_idle, wait_trained)
+    IDLE, button, canvas_box, chromium_problem, click_train, launch_chromium, new_app_context, open_page,
+    rerun, wait_idle, wait_trained)
+from streamlit_server import ARTIFACTS, StreamlitServer, data_dir  # noqa: E402
 
 PEERS = {  # Anomagram in headless Chromium here; and our targets
     "new session: Introduction drawn": ("Anomagram 0.47 s (cards drawn); target <= 1.5 s", 1.5),

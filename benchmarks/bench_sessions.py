@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_harness import (  # noqa: E402
-    ARTIFACTS, NOTICE_PATTERN, PeakMemory, StreamlitServer, assert_no_error_shown, chromium_problem, click_train,
-    cpu_seconds, data_dir, descendants, launch_chromium, new_app_context, notices, open_page, set_number,
-    wait_trained, warm_up)
+    NOTICE_PATTERN, assert_no_error_shown, chromium_problem, click_train, launch_chromium, new_app_context,
+    notices, open_page, set_number, wait_trained, warm_up)
+from streamlit_server import ARTIFACTS, PeakMemory, StreamlitServer, cpu_seconds, data_dir, descendants  # noqa: E402
 
 TIMEOUT = 900_000  # 16 sessions of 100 epochs on 2 busy cores: minutes, not hours
 

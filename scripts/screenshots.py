@@ -15,8 +15,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from browser_harness import (StreamlitServer, button, data_dir, launch_chromium, new_app_context,  # noqa: E402
-                             open_page, rerun, screenshot, train)
+from browser_harness import launch_chromium, new_app_context, open_page, rerun, screenshot, train  # noqa: E402
+from streamlit_server import StreamlitServer, data_dir  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 

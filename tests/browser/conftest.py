@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from browser_harness import (ACTION_TIMEOUT, ARTIFACTS, StreamlitServer, assert_no_error_shown, chromium_problem,
-                             data_dir, is_ci, launch_chromium, main_text, new_app_context, screenshot, slug,
-                             warm_up)
+from browser_harness import (
+    ACTION_TIMEOUT, assert_no_error_shown, chromium_problem, launch_chromium, main_text, new_app_context,
+    screenshot, slug, warm_up)
+from streamlit_server import ARTIFACTS, StreamlitServer, data_dir, is_ci
 
 BROWSER_TESTS = Path(__file__).resolve().parent
 
