@@ -40,6 +40,7 @@ matplotlib.rcParams.update({
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,       # grid behind the filled histograms
     "grid.color": "#e6e9ef",
     "grid.linewidth": 0.8,
     "xtick.color": "#5c6168",
@@ -94,7 +95,8 @@ def histogram_svg(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float |
     fig = Figure(figsize=size)
     ax = fig.add_subplot()
     for mask, name, colour in ((~is_anomaly, "normal", NORMAL_COLOUR), (is_anomaly, "abnormal", ABNORMAL_COLOUR)):
-        ax.hist(np.minimum(scores[mask], hi), bins=edges, color=colour, alpha=0.65, label=name, gid=name)
+        counts, _ = np.histogram(np.minimum(scores[mask], hi), bins=edges)
+        ax.stairs(counts, edges, fill=True, color=colour, alpha=0.65, label=name, gid=name)  # one shape, not 40 bars
     if threshold is not None:
         ax.axvline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=1.5, gid="threshold",
                    label=f"threshold {threshold:.3f}")
