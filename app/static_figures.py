@@ -7,8 +7,8 @@ explored, so they are drawn here and shown as images, which the browser draws at
 pages keep plotly's hover and zoom. Colours and the network's shape come from ``app.figures``, so
 both kinds of figure look alike.
 
-Sizes are in inches at 72 SVG pixels each: a figure about as wide as the column it fills keeps
-its 10 px text near the page's chart text once the image is stretched to the column.
+Sizes are in inches (72 pt each): a figure about as wide as the column it fills keeps its 10 pt
+text near the page's chart text once the picture is scaled to the column.
 
 Each drawn element a test may look for carries an SVG id (``gid``):
 ``input``, ``reconstruction``, ``error``, ``normal``, ``abnormal``, ``threshold``.
@@ -16,8 +16,10 @@ Each drawn element a test may look for carries an SVG id (``gid``):
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
+import re
 import threading
 
 import matplotlib
@@ -49,6 +51,7 @@ matplotlib.rcParams.update({
 })
 
 ERROR_FILL = (231 / 255, 111 / 255, 81 / 255, 0.25)
+INTRINSIC_SCALE = 3  # px per pt of the figure's size
 _drawing = threading.Lock()
 
 
@@ -65,7 +68,22 @@ def _one_at_a_time(draw):
 def _svg(fig: Figure) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None})
-    return buffer.getvalue()
+    # Pages show pictures at most 100 % of their column wide; a large intrinsic size (in px, not
+    # matplotlib's pt) lets that rule scale every figure to exactly its column.
+    return re.sub(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                  lambda size: f'width="{float(size[1]) * INTRINSIC_SCALE:.0f}" '
+                               f'height="{float(size[2]) * INTRINSIC_SCALE:.0f}"',
+                  buffer.getvalue(), count=1)
+
+
+def markdown_picture(svg: str, alt: str) -> str:
+    """An SVG as a markdown image (``st.markdown`` draws it with no extra JavaScript).
+
+    Pictures go in through markdown rather than ``st.image``: st.image's component is loaded on
+    demand, and on a new session every picture waited 0.2-0.3 s for it after the page was done.
+    """
+    encoded = base64.b64encode(svg.encode()).decode()
+    return f"![{alt.replace('[', '(').replace(']', ')')}](data:image/svg+xml;base64,{encoded})"
 
 
 @_one_at_a_time

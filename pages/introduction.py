@@ -3,6 +3,7 @@ import time
 import streamlit as st
 
 from app.figures import ABNORMAL_COLOUR, NORMAL_COLOUR, class_label, sparkline_svg
+from app.static_figures import markdown_picture
 from app.gallery import (ALL_CLASSES, accuracy_comparison, beat_picture, frame_summary, gallery_sample,
                          judge_beat, markdown_table, network_picture, next_epoch, replay_picture,
                          replay_source, score_picture, typical_beats)
@@ -31,8 +32,8 @@ words.markdown(
     f"*encoder* compresses them into just **{model.spec.bottleneck}** numbers (the bottleneck); the "
     f"*decoder* rebuilds all 140 from those. Trained only on **normal** beats, it learns to rebuild "
     f"normal shapes well, and nothing else.")
-picture.image(network_picture(tuple(model.spec.widths)), width="stretch",
-              alt=f"The network, layer by layer: {' → '.join(map(str, model.spec.widths))} numbers")
+picture.markdown(markdown_picture(network_picture(tuple(model.spec.widths)),
+                                  f"The network, layer by layer: {' → '.join(map(str, model.spec.widths))} numbers"))
 
 normal_index, abnormal_index = typical_beats(model, test)
 normal_beat, abnormal_beat = judge_beat(model, test, normal_index), judge_beat(model, test, abnormal_index)
@@ -43,11 +44,11 @@ words.markdown(
     f"comes back badly. Here: a typical normal test beat scores **{normal_beat.score:.3f}**, a typical "
     f"abnormal one **{abnormal_beat.score:.3f}**.")
 normal_picture.markdown(f"**Normal** · score {normal_beat.score:.3f}")
-normal_picture.image(beat_picture(model, test, normal_index, size=(3.4, 2.5)), width="stretch",
-                     alt="A typical normal test beat and its reconstruction")
+normal_picture.markdown(markdown_picture(beat_picture(model, test, normal_index, size=(3.4, 2.5)),
+                                         "A typical normal test beat and its reconstruction"))
 abnormal_picture.markdown(f"**{CLASS_NAMES[abnormal_beat.true_class]}** · score {abnormal_beat.score:.3f}")
-abnormal_picture.image(beat_picture(model, test, abnormal_index, size=(3.4, 2.5)), width="stretch",
-                       alt="A typical abnormal test beat and its reconstruction")
+abnormal_picture.markdown(markdown_picture(beat_picture(model, test, abnormal_index, size=(3.4, 2.5)),
+                                           "A typical abnormal test beat and its reconstruction"))
 
 words, picture = st.columns([2, 3], vertical_alignment="center")
 words.markdown(
@@ -56,8 +57,8 @@ words.markdown(
     f"histogram shows the {len(test):,} held-out test beats: where the colours overlap, mistakes happen. "
     f"Move the threshold yourself on the *Thresholds & ROC* page.")
 picture.markdown("**Reconstruction error of the test beats**")
-picture.image(score_picture(model, test), width="stretch",
-              alt="Histogram of the test beats' reconstruction errors, normal vs abnormal, and the threshold")
+picture.markdown(markdown_picture(score_picture(model, test), "Histogram of the test beats' reconstruction "
+                                  "errors, normal vs abnormal, and the threshold"))
 
 comparison = accuracy_comparison(model, test)
 everything_normal_accuracy = comparison['Say "normal" to every beat']["Accuracy"]
@@ -101,8 +102,8 @@ def beat_gallery() -> None:
         beat_class = int(test.y[index])
         colour = NORMAL_COLOUR if beat_class == NORMAL_CLASS else ABNORMAL_COLOUR
         card = cards.container(border=True, width=CARD_WIDTH)
-        card.image(sparkline_svg(test.x[index], colour), caption=f"#{index} · {CLASS_NAMES[beat_class]}",
-                   width="stretch", alt=f"Trace of beat #{index}")
+        card.markdown(f"{markdown_picture(sparkline_svg(test.x[index], colour), f'Trace of beat #{index}')}\n\n"
+                      f":small[:gray[#{index} · {CLASS_NAMES[beat_class]}]]")
         card.button("Inspecting" if index == selected else "Inspect", key=f"gallery_inspect_{position}",
                     type="primary" if index == selected else "secondary", width="stretch",
                     on_click=select_beat, args=(index,))
@@ -110,8 +111,7 @@ def beat_gallery() -> None:
     judged = judge_beat(model, test, selected)
     chart, verdict = st.columns([3, 2], vertical_alignment="center")
     chart.markdown(f"**Beat #{selected}**: input vs reconstruction")
-    chart.image(beat_picture(model, test, selected), width="stretch",
-                alt=f"Beat #{selected} and its reconstruction")
+    chart.markdown(markdown_picture(beat_picture(model, test, selected), f"Beat #{selected} and its reconstruction"))
     verdict.subheader(f"Verdict: {judged.verdict}", anchor=False)
     verdict.markdown(judged.comparison())
     (verdict.success if judged.correct else verdict.error)(judged.explanation())
@@ -152,8 +152,8 @@ def training_replay() -> None:
                        on_click=toggle_replay, args=(epochs[0], epochs[-1]))
     chart, numbers = st.columns([3, 1], vertical_alignment="center")
     chart.markdown(f"**Reconstruction error of the test beats after epoch {epoch}**")
-    chart.image(replay_picture(source, test, epoch), width="stretch",
-                alt=f"Histogram of the test beats' reconstruction errors after epoch {epoch}")
+    chart.markdown(markdown_picture(replay_picture(source, test, epoch),
+                                    f"Histogram of the test beats' reconstruction errors after epoch {epoch}"))
     summary = frame_summary(frames[epoch], test)
     numbers.markdown(f"After epoch {epoch}:\n\n- test AUC **{summary.auc:.3f}**\n"
                      f"- median error, normal **{summary.normal_median:.3f}**\n"

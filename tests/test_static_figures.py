@@ -1,5 +1,6 @@
 """The Introduction's static SVG figures (app.static_figures) and the gallery's text helpers."""
 
+import base64
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.gallery import BeatVerdict, markdown_table
-from app.static_figures import beat_svg, histogram_svg, network_svg
+from app.static_figures import beat_svg, histogram_svg, markdown_picture, network_svg
 
 T = np.arange(140)
 BEAT = np.sin(T / 9)
@@ -82,3 +83,21 @@ def test_the_verdict_shows_the_rule_at_work(score, sign):
     judged = BeatVerdict(BEAT, REBUILT, score, threshold=0.132, true_class=2)
     assert judged.comparison() == f"Anomaly score **{score:.3f}** {sign} threshold **0.132**"
     assert judged.verdict == ("abnormal" if sign == ">" else "normal")
+
+
+def test_a_figure_is_as_wide_as_any_column_and_keeps_its_aspect_ratio():
+    """Pages show pictures at most 100 % of their column wide: a large intrinsic size in px lets
+    that rule fit each figure to its column."""
+    svg = beat_svg(BEAT, REBUILT, size=(6.0, 2.8))
+    width, height = map(float, re.search(r'<svg[^>]* width="([\d.]+)" height="([\d.]+)"', svg).groups())
+    view_width, view_height = map(float, re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups())
+    assert width >= 1000
+    assert width / height == pytest.approx(view_width / view_height, rel=0.01)
+
+
+def test_markdown_picture_embeds_the_svg_with_its_alt_text():
+    svg = network_svg([140, 8, 140])
+    picture = markdown_picture(svg, "The network [8 numbers]")
+    alt, data = re.fullmatch(r"!\[([^\]]*)\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", picture).groups()
+    assert alt == "The network (8 numbers)"  # brackets would end the alt text early
+    assert base64.b64decode(data).decode() == svg

@@ -12,12 +12,18 @@ from core.train import TrainConfig
 INTRO = "pages/introduction.py"
 
 
+PICTURE = re.compile(r"!\[([^\]]*)\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
+
+
+def pictures(at) -> dict[str, str]:
+    """Every picture on the page (markdown images): alt text -> the SVG it shows."""
+    return {alt: base64.b64decode(data).decode() for m in at.markdown for alt, data in PICTURE.findall(m.value)}
+
+
 def picture(at, alt_start: str) -> str:
     """The SVG of the one picture whose alt text starts with ``alt_start``."""
-    [url] = [img.url for node in at.get("image") for img in node.proto.imgs if img.alt.startswith(alt_start)]
-    prefix = "data:image/svg+xml;base64,"
-    assert url.startswith(prefix)
-    return base64.b64decode(url[len(prefix):]).decode()
+    [svg] = [svg for alt, svg in pictures(at).items() if alt.startswith(alt_start)]
+    return svg
 
 
 def svg_ids(svg: str) -> set[str]:
@@ -30,7 +36,7 @@ def tick_labels(svg: str) -> list[str]:
 
 def card_captions(at) -> list[str]:
     """The gallery cards' captions, "#74 · R-on-T PVC", in page order."""
-    return [img.caption for node in at.get("image") for img in node.proto.imgs if img.caption.startswith("#")]
+    return [caption for m in at.markdown for caption in re.findall(r":small\[:gray\[(#\d+ · [^\]]+)\]\]", m.value)]
 
 
 def verdict(at) -> str:
