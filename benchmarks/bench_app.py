@@ -38,8 +38,9 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import numpy as np  # noqa: E402
 
 from browser_harness import (  # noqa: E402
-    IDLE, button, canvas_box, chromium_problem, click_train, launch_chromium, new_app_context, open_page,
+    IDLE, button, chromium_problem, click_train, launch_chromium, new_app_context, open_page,
     rerun, wait_idle, wait_trained)
+from canvas_drawing import canvas_box, stroke  # noqa: E402
 from streamlit_server import ARTIFACTS, StreamlitServer, data_dir  # noqa: E402
 
 PEERS = {  # Anomagram in headless Chromium here; and our targets
@@ -201,13 +202,12 @@ class Bench:
         context, page = self.session()
         try:
             open_page(page, self.server, "/draw")
-            box = canvas_box(page)
             verdict = page.locator('[data-testid="stAlert"]').filter(has_text=re.compile(r"^\s*(Normal|Abnormal)"))
             for points, expected in ((normal, "Normal"), (flat, "Abnormal: a flat line")):
                 rerun(page, lambda: button(page, "Clear").click(), timeout=TIMEOUT)
                 box = canvas_box(page)
                 wait_idle(page)
-                draw_stroke_release_last(page, points, box)
+                stroke(page, points, box, release=False)
                 start = time.perf_counter()
                 page.mouse.up()  # the verdict clock starts at the release
                 verdict.filter(has_text=re.compile(rf"^\s*{re.escape(expected)}")).first.wait_for(timeout=TIMEOUT)
@@ -215,15 +215,6 @@ class Bench:
                 self.record("draw release -> verdict", time.perf_counter() - start, expected)
         finally:
             context.close()
-
-
-def draw_stroke_release_last(page, points, box):
-    """Press, move through ``points`` and leave the button down (the caller releases it)."""
-    (x0, y0), *rest = points
-    page.mouse.move(box["x"] + x0, box["y"] + y0)
-    page.mouse.down()
-    for x, y in rest:
-        page.mouse.move(box["x"] + x, box["y"] + y)
 
 
 def main() -> int:

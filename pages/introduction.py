@@ -3,11 +3,11 @@ import time
 import streamlit as st
 
 from app.figures import ABNORMAL_COLOUR, NORMAL_COLOUR, class_label, sparkline_svg
-from app.static_figures import markdown_picture
 from app.gallery import (ALL_CLASSES, accuracy_comparison, beat_picture, frame_summary, gallery_sample,
                          judge_beat, markdown_table, network_picture, next_epoch, replay_picture,
                          replay_source, score_picture, typical_beats)
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
+from app.static_figures import markdown_picture
 from core.data import CLASS_NAMES, NORMAL_CLASS
 
 use_app_navigation()

@@ -6,7 +6,8 @@ No pytest in here: ``benchmarks/bench_app.py`` and ``benchmarks/bench_sessions.p
 - ``launch_chromium`` starts the Debian chromium (playwright can't download browsers here).
 - ``new_app_context`` makes a browser context that records Streamlit's script runs, so that
   ``wait_idle`` / ``rerun`` wait on conditions, never on fixed sleeps.
-- Page helpers (``open_page``, ``badge``, ``train`` ...) say what a learner does and sees.
+- Page helpers (``open_page``, ``badge``, ``train`` ...) say what a learner does and sees; strokes
+  on the Draw page's canvas are in ``canvas_drawing``.
 """
 
 from __future__ import annotations
@@ -323,40 +324,6 @@ def start_training_recorder(page) -> None:
 
 def stop_training_recorder(page) -> list[dict]:
     return page.evaluate("() => { clearInterval(window.__trainingTimer); return window.__trainingSamples; }")
-
-
-# ---------------------------------------------------------------- the draw page
-
-
-CANVAS = "canvas.upper-canvas"  # Fabric's event layer; playwright's CSS pierces the component's shadow root
-
-
-def canvas_box(page, timeout: float = ACTION_TIMEOUT) -> dict:
-    canvas = page.locator(CANVAS)
-    canvas.wait_for(state="visible", timeout=timeout)
-    canvas.scroll_into_view_if_needed(timeout=timeout)
-    return canvas.bounding_box()
-
-
-def stroke(page, points, box: dict | None = None) -> None:
-    """One mouse stroke through ``points`` (pixels relative to the canvas's top-left corner)."""
-    box = box or canvas_box(page)
-    (x0, y0), *rest = points
-    page.mouse.move(box["x"] + x0, box["y"] + y0)
-    page.mouse.down()
-    for x, y in rest:
-        page.mouse.move(box["x"] + x, box["y"] + y)
-    page.mouse.up()
-
-
-def draw(page, *strokes, timeout: float = ACTION_TIMEOUT) -> None:
-    """Draw ``strokes`` (each a list of (x, y) canvas pixels) and wait for the page's verdict run.
-
-    The canvas reports on every mouse-up, so each stroke runs the script; the last one counts.
-    """
-    box = canvas_box(page)
-    for points in strokes:
-        rerun(page, lambda points=points: stroke(page, points, box), timeout)
 
 
 def warm_up(browser, server: StreamlitServer, timeout: float = 120_000) -> float:

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from browser_harness import (METRIC, PLOTLY, assert_no_error_shown, badge, button, canvas_box, draw, metric_value,
-                             open_page, press_slider, rerun, set_number, slider_thumb, stroke, train, wait_idle)
+from browser_harness import (METRIC, PLOTLY, assert_no_error_shown, badge, button, metric_value, open_page,
+                             press_slider, rerun, set_number, slider_thumb, train, wait_idle)
+from canvas_drawing import canvas_box, draw, stroke
 from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
 
 W, H = 700, 300  # the Draw page's canvas, pixels

@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 
 from browser_harness import (
     EXCEPTION, LOSS_EPOCHS, METRIC, PLOTLY, TRAIN_TIMEOUT, VIEWPORT, assert_no_error_shown, badge, button,
-    chart_titles, draw, metric_value, new_app_context, open_page, press_slider, rerun, slider_thumb,
+    chart_titles, metric_value, new_app_context, open_page, press_slider, rerun, slider_thumb,
     start_training_recorder, stop_training_recorder, table_rows, train, wait_pictures)
+from canvas_drawing import draw
 from streamlit_server import StreamlitServer
 from core.data import CLASS_NAMES, Composition
 from core.drawing import CanvasGeometry
