@@ -1,0 +1,1 @@
+"""Classroom: recipes as links, rooms, recorded runs, exercises. No UI in here (pages use ``app/``)."""
