@@ -4,14 +4,16 @@ the test-metric tiles, and model files (export / import)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from app.figures import ROLE_COLOURS, network_shape, quad
 from app.models import TrainedModel
+from app import room_session
 from app.state import set_current_model
+from classroom.recipe import BATCH_SIZES, LEARNING_RATES, REGULARIZATION_RATES, Settings
 from core.data import SERIES_LENGTH, Beats, Composition, Split
 from core.evaluation import evaluate
 from core.model import MAX_LAYERS, AutoencoderSpec
@@ -25,24 +27,11 @@ UPLOAD_NOTICE_KEY = "composer_upload_notice"
 
 OPTIMIZER_NAMES = {"adam": "Adam", "adamax": "Adamax", "adadelta": "Adadelta", "rmsprop": "RMSprop",
                    "momentum": "Momentum", "sgd": "SGD"}
-LEARNING_RATES = (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0)
-BATCH_SIZES = tuple(2 ** k for k in range(3, 13))  # 8 .. 4096
-REGULARIZATION_RATES = (0.00001, 0.0001, 0.001, 0.01, 0.1, 1.0)
 LAYERS_PER_ROW = 5  # each units input stays wide enough to show its - / + buttons
 
-_SPEC, _CONFIG = AutoencoderSpec(), TrainConfig()
-CONTROL_DEFAULTS = {
-    "composer_optimizer": _CONFIG.optimizer,
-    "composer_learning_rate": _CONFIG.learning_rate,
-    "composer_batch_size": _CONFIG.batch_size,
-    "composer_epochs": _CONFIG.epochs,
-    "composer_regularizer": _CONFIG.regularizer,
-    "composer_regularization_rate": _CONFIG.regularization_rate,
-    "composer_activation": _SPEC.activation,
-    "composer_seed": _CONFIG.seed,
-    "composer_train_size": Composition().size,
-    "composer_abnormal_percent": round(100 * Composition().abnormal_fraction),
-}
+_SPEC = AutoencoderSpec()
+# every composer control but the layers: widget key "composer_<setting>" -> its default
+CONTROL_DEFAULTS = {f"composer_{name}": value for name, value in asdict(Settings()).items() if name != "layers"}
 
 TILES = {  # test metric: (tile label, tile help)
     "auc": ("AUC", "Area under the ROC curve: the chance an abnormal beat scores above a normal one."),
@@ -64,7 +53,7 @@ def unit_key(layer: int) -> str:
 
 
 def restore_controls() -> None:
-    """Put the composer's values back into its widgets' keys.
+    """Put the composer's values back into its widgets' keys, and the room's locked values over them.
 
     Streamlit forgets a widget's value while another page is shown, so the values also live
     under keys no widget owns (``composer_layers``, ``composer_saved``).
@@ -75,6 +64,41 @@ def restore_controls() -> None:
         st.session_state.setdefault(key, value)
     for layer, units in enumerate(layers):
         st.session_state.setdefault(unit_key(layer), units)
+    locks = room_session.locks()
+    if locks:
+        try:
+            settings = current_settings()
+        except ValueError:
+            settings = Settings()
+        if settings.with_locks(locks) != settings:
+            apply_settings(settings)  # apply_settings puts the locked values in
+
+
+def apply_settings(settings: Settings) -> None:
+    """Set every composer control (the room's locks win); call before the widgets are drawn or
+    from a callback."""
+    settings = settings.with_locks(room_session.locks())
+    values = asdict(settings)
+    _set_layers(list(values.pop("layers")))
+    saved = {f"composer_{name}": value for name, value in values.items()}
+    st.session_state[SAVED_KEY] = saved
+    st.session_state.update(saved)
+
+
+def current_settings() -> Settings:
+    """The composer's settings as the learner set them; ValueError with a readable message while
+    they can't form a recipe (e.g. a seed beyond the largest a link can hold)."""
+    state = st.session_state
+    saved = state.get(SAVED_KEY, CONTROL_DEFAULTS)
+    values = {key[len("composer_"):]: state.get(key, saved.get(key, default))
+              for key, default in CONTROL_DEFAULTS.items()}
+    layers = encoder_units() if LAYERS_KEY in state else list(_SPEC.encoder_units)
+    return Settings(layers=tuple(layers), **values)
+
+
+def locked(setting: str) -> bool:
+    """Whether the room's instructor has locked this setting (the widget shows it disabled)."""
+    return setting in room_session.locks()
 
 
 def remember_controls() -> None:
@@ -146,18 +170,11 @@ def read_spec() -> AutoencoderSpec:
 
 
 def read_recipe(pool: Beats) -> Recipe:
-    """Everything a training run needs; ValueError with a readable message if impossible."""
-    state = st.session_state
-    seed = int(state["composer_seed"])
-    config = TrainConfig(optimizer=state["composer_optimizer"],
-                         learning_rate=float(state["composer_learning_rate"]),
-                         batch_size=int(state["composer_batch_size"]), epochs=int(state["composer_epochs"]),
-                         regularizer=state["composer_regularizer"],
-                         regularization_rate=float(state["composer_regularization_rate"]), seed=seed)
-    size = state["composer_train_size"]
-    composition = Composition(size=None if size is None else int(size),
-                              abnormal_fraction=state["composer_abnormal_percent"] / 100, seed=seed)
-    return Recipe(read_spec(), config, composition, *composition.counts(pool))
+    """Everything a training run needs, the room's locked settings enforced here (whatever the
+    widgets or the URL said); ValueError with a readable message if impossible."""
+    settings = current_settings().with_locks(room_session.locks())
+    composition = settings.composition()
+    return Recipe(settings.spec(), settings.config(), composition, *composition.counts(pool))
 
 
 # ---------------------------------------------------------------- diagram
@@ -230,7 +247,8 @@ def model_file(model: TrainedModel) -> bytes:
     c = model.composition
     return to_bytes(model.detector, {**model.evaluation.summary(), "train_size": model.train_size,
                                      "composition": {"size": c.size, "abnormal_fraction": c.abnormal_fraction,
-                                                     "seed": c.seed}})
+                                                     "seed": c.seed},
+                                     "trained_at": model.trained_at})
 
 
 def model_file_name(model: TrainedModel) -> str:
@@ -254,7 +272,9 @@ def load_model_file(data: bytes, name: str, split: Split) -> TrainedModel:
         evaluation = evaluate(detector, split)
     except (ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{name} could not score the ECG5000 beats: {exc}") from exc
-    return TrainedModel(detector, evaluation, composition, result, f"Loaded from {name}", train_size)
+    model = TrainedModel(detector, evaluation, composition, result, f"Loaded from {name}", train_size)
+    trained_at = saved.get("trained_at")
+    return replace(model, trained_at=trained_at) if isinstance(trained_at, str) and trained_at else model
 
 
 def load_upload(split: Split) -> None:
@@ -269,9 +289,13 @@ def load_upload(split: Split) -> None:
                                                         "The model in use did not change.")
         return
     set_current_model(model)
+    settings, problems = Settings.from_model(model.spec, model.config, model.composition)
+    apply_settings(settings)
+    kept = (f" Its recipe is in the controls, except {', '.join(problems)}, which the composer can't "
+            "set (defaults shown)." if problems else " Its recipe is in the controls above.")
     st.session_state[UPLOAD_NOTICE_KEY] = ("success", f"Loaded {upload.name} (test AUC "
                                                       f"{model.evaluation.test_auc:.3f}); it is now the "
-                                                      "model on every page.")
+                                                      f"model on every page.{kept}")
 
 
 def show_notice(key: str, where=st) -> None:

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from app import room_session
 from app.composer import read_recipe, show_notice
 from app.figures import error_histogram, legend_inside, log_axis_ticks, loss_figure, roc_figure
 from app.models import TrainedModel, finish_model
@@ -150,6 +151,7 @@ def _outcome(run: LiveRun, split: Split, number: int) -> tuple[TrainedModel | No
     except ValueError as exc:  # e.g. reconstruction errors that overflow to infinity
         return None, number, ("error", f"The trained model can't be evaluated ({exc}); "
                                        "the model in use did not change.")
+    room_session.record_training(model)
     return model, number, ("success", f"**{label}**: {result.message}. It is now the model on every page.")
 
 

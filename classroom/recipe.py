@@ -23,6 +23,19 @@ MAX_ABNORMAL_PERCENT = round(100 * Composition.MAX_ABNORMAL_FRACTION)
 MAX_SEED = 2 ** 31 - 1
 MAX_TRAIN_SIZE = 100_000
 
+RULES = {  # what a usable value is, as a learner can act on it
+    "layers": f"1 to {MAX_LAYERS} layers of 1 to {MAX_UNITS} units, written like 32-8",
+    "optimizer": f"one of {', '.join(OPTIMIZERS)}",
+    "learning_rate": f"one of {', '.join(f'{v:g}' for v in LEARNING_RATES)}",
+    "batch_size": f"one of {', '.join(map(str, BATCH_SIZES))}",
+    "epochs": f"a whole number from 1 to {MAX_EPOCHS}",
+    "regularizer": f"one of {', '.join(REGULARIZERS)}",
+    "regularization_rate": f"one of {', '.join(f'{v:g}' for v in REGULARIZATION_RATES)}",
+    "activation": f"one of {', '.join(ACTIVATIONS)}",
+    "train_size": f"empty (as many as the pool allows) or a whole number from 1 to {MAX_TRAIN_SIZE:,}",
+    "abnormal_percent": f"a whole number from 0 to {MAX_ABNORMAL_PERCENT}",
+    "seed": f"a whole number from 0 to {MAX_SEED:,}",
+}
 LABELS = {"layers": "layers", "optimizer": "optimizer", "learning_rate": "learning rate",
           "batch_size": "batch size", "epochs": "epochs", "regularizer": "regularizer",
           "regularization_rate": "regularization rate", "activation": "activation",
@@ -48,9 +61,10 @@ class Settings:
     seed: int = _CONFIG.seed
 
     def __post_init__(self):
-        problems = [LABELS[f.name] for f in fields(self) if not _parses(f.name, getattr(self, f.name))]
+        problems = [f"the {LABELS[f.name]} must be {RULES[f.name]}, got {getattr(self, f.name)!r}"
+                    for f in fields(self) if not _parses(f.name, getattr(self, f.name))]
         if problems:
-            raise ValueError(f"not a composer setting: {', '.join(problems)}")
+            raise ValueError("; ".join(problems))
 
     # ------------------------------------------------------------ what a training needs
 

@@ -2,9 +2,10 @@ from functools import partial
 
 import streamlit as st
 
-from app import composer, live_training
+from app import composer, learner_work, live_training, room_session
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from core.model import ACTIVATIONS, MAX_LAYERS, MAX_UNITS
+from classroom.recipe import MAX_ABNORMAL_PERCENT, MAX_SEED, MAX_TRAIN_SIZE
 from core.train import MAX_EPOCHS, OPTIMIZERS, REGULARIZERS
 
 use_app_navigation()
@@ -24,14 +25,14 @@ st.caption("Units per encoder layer; the last layer is the bottleneck. The decod
 for row in composer.layer_rows():
     for column, layer in zip(st.columns(composer.LAYERS_PER_ROW), row):
         column.number_input(composer.layer_label(layer), min_value=1, max_value=MAX_UNITS, step=1,
-                            key=composer.unit_key(layer))
+                            key=composer.unit_key(layer), disabled=composer.locked("layers"))
 with st.container(horizontal=True):
     st.button("Add a layer", icon=":material/add:", key="composer_add_layer", on_click=composer.add_layer,
-              disabled=composer.layer_count() >= MAX_LAYERS)
+              disabled=composer.layer_count() >= MAX_LAYERS or composer.locked("layers"))
     st.button("Remove the bottleneck", icon=":material/remove:", key="composer_remove_layer",
-              on_click=composer.remove_layer, disabled=composer.layer_count() <= 1)
+              on_click=composer.remove_layer, disabled=composer.layer_count() <= 1 or composer.locked("layers"))
     st.button("Default layers", icon=":material/restart_alt:", key="composer_reset_layers",
-              on_click=composer.reset_layers)
+              on_click=composer.reset_layers, disabled=composer.locked("layers"))
 try:
     spec = composer.read_spec()
 except ValueError as exc:
@@ -44,22 +45,34 @@ else:
 st.subheader("2 · Choose how to train")
 how, shape, data = st.columns(3)
 with how:
-    st.selectbox("Optimizer", OPTIMIZERS, format_func=composer.OPTIMIZER_NAMES.get, key="composer_optimizer")
+    st.selectbox("Optimizer", OPTIMIZERS, format_func=composer.OPTIMIZER_NAMES.get, key="composer_optimizer",
+                 disabled=composer.locked("optimizer"))
     st.select_slider("Learning rate", composer.LEARNING_RATES, format_func="{:g}".format,
-                     key="composer_learning_rate")
-    st.select_slider("Batch size", composer.BATCH_SIZES, key="composer_batch_size")
-    st.number_input("Epochs", min_value=1, max_value=MAX_EPOCHS, step=10, key="composer_epochs")
+                     key="composer_learning_rate", disabled=composer.locked("learning_rate"))
+    st.select_slider("Batch size", composer.BATCH_SIZES, key="composer_batch_size",
+                     disabled=composer.locked("batch_size"))
+    st.number_input("Epochs", min_value=1, max_value=MAX_EPOCHS, step=10, key="composer_epochs",
+                    disabled=composer.locked("epochs"))
 with shape:
-    st.selectbox("Hidden activation", ACTIVATIONS, key="composer_activation")
-    st.selectbox("Regularizer", REGULARIZERS, key="composer_regularizer")
+    st.selectbox("Hidden activation", ACTIVATIONS, key="composer_activation", disabled=composer.locked("activation"))
+    st.selectbox("Regularizer", REGULARIZERS, key="composer_regularizer", disabled=composer.locked("regularizer"))
     st.select_slider("Regularization rate", composer.REGULARIZATION_RATES, format_func="{:g}".format,
                      key="composer_regularization_rate",
-                     disabled=st.session_state["composer_regularizer"] == "none")
-    st.number_input("Seed", min_value=0, step=1, key="composer_seed")
+                     disabled=st.session_state["composer_regularizer"] == "none"
+                     or composer.locked("regularization_rate"))
+    st.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key="composer_seed",
+                    disabled=composer.locked("seed"))
 with data:
-    st.number_input("Training-set size (beats)", min_value=1, step=100, key="composer_train_size",
-                    placeholder="empty: as many as the pool allows")
-    st.slider("Abnormal beats in the training set (%)", 0, 70, key="composer_abnormal_percent")
+    st.number_input("Training-set size (beats)", min_value=1, max_value=MAX_TRAIN_SIZE, step=100,
+                    key="composer_train_size", placeholder="empty: as many as the pool allows",
+                    disabled=composer.locked("train_size"))
+    st.slider("Abnormal beats in the training set (%)", 0, MAX_ABNORMAL_PERCENT, key="composer_abnormal_percent",
+              disabled=composer.locked("abnormal_percent"))
+    with st.popover("Copy link", icon=":material/link:"):
+        st.caption("This link opens the composer with exactly these settings (your model stays yours):")
+        st.code(learner_work.share_url(), language=None, wrap_lines=True)
+    if room_session.locks():
+        st.caption("Greyed-out settings are locked by your instructor for this room.")
 composer.remember_controls()
 try:
     recipe = composer.read_recipe(split.train)
