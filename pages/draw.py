@@ -1,6 +1,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from app import exercise_view
 from app.drawing_view import (GEOMETRY, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError, background_png,
                               canvas_key, current_preset, is_blank, judge_drawing, remount_canvas, score_upload,
                               upload_summary)
@@ -53,6 +54,7 @@ else:
     threshold.metric("Threshold", f"{verdict.threshold:.3f}")
     words.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in use "
                   f"({model.label}), chosen on the validation set.")
+    exercise_view.drawing_attempt(verdict)
 
 st.header("Score your own beats")
 st.markdown("Upload a CSV with **one beat per row**: numbers separated by commas, semicolons or spaces, any "

@@ -1,5 +1,6 @@
 import streamlit as st
 
+from app import exercise_view
 from app.figures import error_histogram, legend_inside, pr_figure, roc_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.threshold_view import (SLIDER_KEY, follow_model, histogram_x_max, model_curves, operating_point,
@@ -35,6 +36,7 @@ point = operating_point(curves, threshold)
 st.markdown(f"#### {point.trade_off()}")
 st.caption("Raise the threshold and you get fewer false alarms but miss more anomalies; lower it and the "
            "reverse.")
+exercise_view.threshold_attempt(threshold, point.metrics)
 
 tiles = {"accuracy": ("Accuracy", "Share of all test beats judged right"),
          "precision": ("Precision", "Of the beats flagged abnormal, the share that are abnormal"),

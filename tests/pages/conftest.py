@@ -14,6 +14,16 @@ def ecg5000_dir(real_data_dir):
     return real_data_dir
 
 
+@pytest.fixture(scope="session", autouse=True)
+def classroom_database(tmp_path_factory):
+    """Rooms and saved work of page tests go to a throwaway SQLite file, never ./data."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ECG_CLASSROOM_DIR", str(tmp_path_factory.mktemp("classroom")))
+    patch.delenv("ECG_CLASSROOM_DB", raising=False)
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def open_page():
     """open_page("pages/train.py") -> an AppTest that has run the app and switched to that page."""
