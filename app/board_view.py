@@ -116,7 +116,8 @@ def live_board() -> None:
                f"refreshes every {REFRESH_SECONDS} s")
     if NOTICE_KEY in st.session_state:
         st.success(st.session_state.pop(NOTICE_KEY), icon=":material/download_done:")
-        st.page_link("pages/train.py", label="Open the composer", icon=":material/model_training:")
+        if "train" not in room_session.hidden_pages():
+            st.page_link("pages/train.py", label="Open the composer", icon=":material/model_training:")
     if not runs:
         st.info("No runs yet: every model trained in this room appears here as soon as it is done.")
     else:

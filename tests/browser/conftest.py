@@ -116,9 +116,12 @@ def browser(playwright_sync):
 
 
 @pytest.fixture(scope="session")
-def streamlit_server(ecg5000, artifacts, browser):
-    """The app on 127.0.0.1:<free port>; depends on ``browser`` so no server starts without one."""
-    server = StreamlitServer(ecg5000, log_path=artifacts / "streamlit-server.log")
+def streamlit_server(ecg5000, artifacts, browser, tmp_path_factory):
+    """The app on 127.0.0.1:<free port>; depends on ``browser`` so no server starts without one.
+    Its classroom database is a throwaway SQLite file."""
+    server = StreamlitServer(ecg5000, log_path=artifacts / "streamlit-server.log",
+                             extra_env={"ECG_CLASSROOM_DIR": str(tmp_path_factory.mktemp("classroom")),
+                                        "ECG_CLASSROOM_DB": ""})
     try:
         server.start(timeout=120)
         warm_up(browser, server)  # data loaded, default model trained: tests time their own steps only
