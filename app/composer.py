@@ -13,6 +13,7 @@ from app.figures import ROLE_COLOURS, network_shape, quad
 from app.models import TrainedModel
 from app import room_session
 from app.state import set_current_model
+from app.text import as_text
 from classroom.recipe import BATCH_SIZES, LEARNING_RATES, REGULARIZATION_RATES, Settings
 from core.data import SERIES_LENGTH, Beats, Composition, Split
 from core.evaluation import evaluate
@@ -285,15 +286,15 @@ def load_upload(split: Split) -> None:
     try:
         model = load_model_file(upload.getvalue(), upload.name, split)
     except ModelFileError as exc:
-        st.session_state[UPLOAD_NOTICE_KEY] = ("error", f"Could not load this model: {exc}. "
+        st.session_state[UPLOAD_NOTICE_KEY] = ("error", f"Could not load this model: {as_text(exc)}. "
                                                         "The model in use did not change.")
         return
     set_current_model(model)
     settings, problems = Settings.from_model(model.spec, model.config, model.composition)
     apply_settings(settings)
-    kept = (f" Its recipe is in the controls, except {', '.join(problems)}, which the composer can't "
+    kept = (f" Its recipe is in the controls, except {as_text(', '.join(problems))}, which the composer can't "
             "set (defaults shown)." if problems else " Its recipe is in the controls above.")
-    st.session_state[UPLOAD_NOTICE_KEY] = ("success", f"Loaded {upload.name} (test AUC "
+    st.session_state[UPLOAD_NOTICE_KEY] = ("success", f"Loaded {as_text(upload.name)} (test AUC "
                                                       f"{model.evaluation.test_auc:.3f}); it is now the "
                                                       f"model on every page.{kept}")
 

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from app.figures import INPUT_COLOUR, NORMAL_COLOUR
 from app.models import TrainedModel
 from app.state import load_split
+from app.text import as_text
 from core.data import CLASS_NAMES, NORMAL_CLASS, SERIES_LENGTH, Beats, is_flat
 from core.drawing import CanvasGeometry, drawing_to_model_input, initial_drawing, strokes_from_canvas_json
 from core.scoring import score_rows
@@ -192,7 +193,7 @@ def score_upload(model: TrainedModel, data: bytes, has_label: bool = False) -> p
         raise UploadError("No beats in that file: every line is blank or a comment (#).")
     if all(r["verdict"] == "skipped" for r in rows):
         raise UploadError(f"No row of that file could be read as a beat (row {rows[0]['row']}: "
-                          f"{rows[0]['problem']}). Upload one beat per row, numbers only.")
+                          f"{as_text(rows[0]['problem'])}). Upload one beat per row, numbers only.")
     return pd.DataFrame(rows).set_index("row")
 
 

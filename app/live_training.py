@@ -24,6 +24,7 @@ from app.composer import read_recipe, show_notice
 from app.figures import error_histogram, legend_inside, log_axis_ticks, loss_figure, roc_figure
 from app.models import TrainedModel, finish_model
 from app.state import current_model, model_badge, set_current_model
+from app.text import as_text
 from core.data import Composition, Split
 from core.detector import AutoencoderDetector
 from core.evaluation import start_experiment
@@ -83,7 +84,7 @@ def start(split: Split, paused: bool = False) -> None:
         recipe = read_recipe(split.train)
         detector, training = start_experiment(split, recipe.spec, recipe.config, recipe.composition)
     except ValueError as exc:
-        _notice("error", f"This can't be trained: {exc}")
+        _notice("error", f"This can't be trained: {as_text(exc)}")
         return
     st.session_state[RUN_KEY] = LiveRun(detector, training, recipe.composition, paused)
 
@@ -217,7 +218,7 @@ def _stop_button(split: Split) -> None:
 
 def _draw_model(view: LiveView, split: Split) -> None:
     model = current_model()
-    view.progress.caption(f"Charts of the model in use, **{model.label}**, on the validation set. "
+    view.progress.caption(f"Charts of the model in use, **{as_text(model.label)}**, on the validation set. "
                           "Press Train to watch a new model learn.")
     _draw(view, split, model.detector.history_, model.config.epochs, model.evaluation.val_scores,
           model.threshold, f"after {model.result.epochs_run} epochs")

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app.models import TrainedModel, train_model
+from app.text import as_text
 from core.data import DatasetError, Split, split_beats
 from core.ucr import load_ucr
 from core.model import AutoencoderSpec
@@ -79,4 +80,4 @@ def set_current_model(model: TrainedModel) -> None:
 def model_badge() -> None:
     """One line that says which model the page is using."""
     model = current_model()
-    st.caption(f"Model in use: **{model.label}** · {model.describe()}")
+    st.caption(f"Model in use: **{as_text(model.label)}** · {as_text(model.describe())}")

@@ -7,6 +7,7 @@ from app.drawing_view import (GEOMETRY, PRESETS, STROKE_COLOUR, STROKE_WIDTH, Up
                               upload_summary)
 from app.figures import beat_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
+from app.text import as_text
 from core.drawing import DrawingError
 
 use_app_navigation()
@@ -53,7 +54,7 @@ else:
                  delta_color="inverse")
     threshold.metric("Threshold", f"{verdict.threshold:.3f}")
     words.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in use "
-                  f"({model.label}), chosen on the validation set.")
+                  f"({as_text(model.label)}), chosen on the validation set.")
     exercise_view.drawing_attempt(verdict)
 
 st.header("Score your own beats")
@@ -68,5 +69,5 @@ if upload is not None:
     except UploadError as problem:
         st.warning(str(problem))
     else:
-        st.caption(f"{upload_summary(table)} Threshold {model.threshold:.3f} ({model.label}).")
+        st.caption(f"{upload_summary(table)} Threshold {model.threshold:.3f} ({as_text(model.label)}).")
         st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f")})

@@ -8,6 +8,7 @@ from app.gallery import (ALL_CLASSES, accuracy_comparison, beat_picture, frame_s
                          replay_source, score_picture, typical_beats)
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from app.static_figures import markdown_picture
+from app.text import as_text
 from core.data import CLASS_NAMES, NORMAL_CLASS
 
 use_app_navigation()
@@ -116,7 +117,7 @@ def beat_gallery() -> None:
     verdict.markdown(judged.comparison())
     (verdict.success if judged.correct else verdict.error)(judged.explanation())
     verdict.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in "
-                    f"use ({model.label}), chosen on the validation set.")
+                    f"use ({as_text(model.label)}), chosen on the validation set.")
 
 
 beat_gallery()
@@ -141,7 +142,7 @@ def training_replay() -> None:
     if "replay_next_epoch" in st.session_state:
         st.session_state["replay_epoch"] = st.session_state.pop("replay_next_epoch")
 
-    st.caption(f"Recorded while training **{source.label}**"
+    st.caption(f"Recorded while training **{as_text(source.label)}**"
                f"{'' if source is model else ' (the model in use recorded no replay)'}: the test beats' "
                "reconstruction errors after each epoch. Errors shrink, and the abnormal beats pull away.")
     slider_column, play_column = st.columns([6, 1], vertical_alignment="bottom")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app import composer, learner_work, live_training, room_session
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
+from app.text import as_text
 from core.model import ACTIVATIONS, MAX_LAYERS, MAX_UNITS
 from classroom.recipe import MAX_ABNORMAL_PERCENT, MAX_SEED, MAX_TRAIN_SIZE
 from core.train import MAX_EPOCHS, OPTIMIZERS, REGULARIZERS
@@ -36,7 +37,7 @@ with st.container(horizontal=True):
 try:
     spec = composer.read_spec()
 except ValueError as exc:
-    st.error(f"This network can't be built: {exc}")
+    st.error(f"This network can't be built: {as_text(exc)}")
 else:
     st.plotly_chart(composer.network_diagram(spec), config={"displayModeBar": False})
     st.caption(f"Each dense layer has (inputs + 1 bias) × outputs parameters: "
@@ -78,7 +79,7 @@ try:
     recipe = composer.read_recipe(split.train)
 except ValueError as exc:
     recipe = None
-    st.error(f"This can't be trained: {exc}")
+    st.error(f"This can't be trained: {as_text(exc)}")
 else:
     data.info(f"Training on **{recipe.normal:,} normal** and **{recipe.abnormal:,} abnormal** beats "
               f"(the pool holds {len(split.train.normal):,} normal of {len(split.train):,}).")
@@ -94,7 +95,7 @@ live_training.show(live_training.LiveView(badge, controls, notice, progress, los
 
 st.subheader("4 · The model in use on the test set")
 model, baseline = current_model(), default_model()
-st.caption(f"**{model.label}**, threshold {model.threshold:.4f} ({model.evaluation.threshold_rule}). "
+st.caption(f"**{as_text(model.label)}**, threshold {model.threshold:.4f} ({model.evaluation.threshold_rule}). "
            "The test beats were never seen in training or in choosing the threshold. "
            + ("The small numbers compare with the default model." if model.id != baseline.id else ""))
 for column, tile in zip(st.columns(len(composer.TILES)), composer.metric_tiles(model, baseline)):
