@@ -20,7 +20,8 @@ from app.models import TrainedModel
 from app.state import load_split
 from app.text import as_text
 from core.data import CLASS_NAMES, NORMAL_CLASS, SERIES_LENGTH, Beats, is_flat
-from core.drawing import CanvasGeometry, drawing_to_model_input, initial_drawing, strokes_from_canvas_json
+from core.drawing import (CanvasGeometry, DrawingError, drawing_to_model_input, initial_drawing,
+                          strokes_from_canvas_json)
 from core.scoring import score_rows
 
 GEOMETRY = CanvasGeometry(width=700, height=300)
@@ -28,7 +29,8 @@ STROKE_COLOUR = INPUT_COLOUR
 STROKE_WIDTH = 3
 VERSION_KEY = "draw_canvas_version"
 PRESET_KEY = "draw_preset"
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_MB = 2  # what the uploader says and refuses in the browser; Streamlit's MB is 2**20 bytes
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 MAX_UPLOAD_ROWS = 10_000
 
 FLAT = "flat"
@@ -139,7 +141,10 @@ class Verdict:
 
 
 def is_blank(json_data: dict | None) -> bool:
-    return not strokes_from_canvas_json(json_data)
+    try:
+        return not strokes_from_canvas_json(json_data)
+    except DrawingError:  # too big to read, so not blank
+        return False
 
 
 def judge_drawing(model: TrainedModel, json_data: dict | None) -> Verdict:
@@ -161,8 +166,8 @@ class UploadError(ValueError):
 def read_upload(data: bytes) -> list[str]:
     """The file's text lines, or an ``UploadError`` saying why it can't be read."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"That file is {len(data) / 1e6:.1f} MB; files up to "
-                          f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB can be scored here.")
+        raise UploadError(f"That file is {len(data) / 2**20:.1f} MB; files up to "
+                          f"{MAX_UPLOAD_MB} MB can be scored here.")
     if not data.strip():
         raise UploadError("That file is empty. Upload a CSV with one beat per row, e.g. `0.1, 0.5, 1.2, ...`.")
     try:

@@ -24,6 +24,11 @@ FABRIC_VERSION = "7.4.0"  # what the canvas's own Fabric.js writes into json_dat
 MIN_SPAN = 0.10  # a beat must cover at least this fraction of the width
 DOT_SPAN = 0.02  # below this it is a dot or an up-and-down line, not a left-to-right trace
 FLAT_PIXELS = 3  # a drawing less tall than this is a flat line: a hand wobbles a pixel or two
+# A hand draws ~100 points a second, so these hold minutes of drawing; a crafted canvas value
+# with a million points is refused after counting, before any point is read (reading them
+# costs ~2 s per million, time another learner's page would wait for).
+MAX_STROKES = 1_000
+MAX_POINTS = 20_000
 
 # Points each command ends on: the last pair. Q and C also carry control points, which are
 # where Fabric's smoothing pulls the curve, not where the pen went, so they are not used.
@@ -81,8 +86,10 @@ def strokes_from_canvas_json(json_data: dict | None) -> list[np.ndarray]:
 
     Other object types are ignored, and so are unreadable commands; a path with no readable
     point yields no stroke. ``left``/``top`` are not used: the commands are already absolute.
+    A drawing over ``MAX_STROKES`` / ``MAX_POINTS`` raises ``DrawingError`` before any is read.
     """
     objects = json_data.get("objects") if isinstance(json_data, dict) else None
+    _check_size(objects if isinstance(objects, list) else [])
     strokes = []
     for obj in objects if isinstance(objects, list) else []:
         # Fabric 7 writes "Path", Fabric 4 (canvas 0.9.x) wrote "path".
@@ -93,6 +100,20 @@ def strokes_from_canvas_json(json_data: dict | None) -> list[np.ndarray]:
         if points:
             strokes.append(np.array(points, dtype=np.float64))
     return strokes
+
+
+def _check_size(objects: list) -> None:
+    """Refuse a drawing with more than ``MAX_STROKES`` objects or ``MAX_POINTS`` path commands;
+    it costs one length per object, whatever the objects hold."""
+    too_big = len(objects) > MAX_STROKES
+    if not too_big:
+        points = sum(len(obj["path"]) for obj in objects
+                     if isinstance(obj, dict) and isinstance(obj.get("path"), list))
+        too_big = points > MAX_POINTS
+    if too_big:
+        raise DrawingError(f"That drawing is too big to read: a beat is read from at most {MAX_STROKES:,} "
+                           f"strokes and {MAX_POINTS:,} points. Undo some strokes, or clear the canvas "
+                           f"and draw the beat again.")
 
 
 def _overlay(strokes: list[np.ndarray], geometry: CanvasGeometry) -> np.ndarray:

@@ -2,9 +2,9 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app import exercise_view
-from app.drawing_view import (GEOMETRY, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError, background_png,
-                              canvas_key, current_preset, is_blank, judge_drawing, remount_canvas, score_upload,
-                              upload_summary)
+from app.drawing_view import (GEOMETRY, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError,
+                              background_png, canvas_key, current_preset, is_blank, judge_drawing, remount_canvas,
+                              score_upload, upload_summary)
 from app.figures import beat_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
@@ -61,7 +61,7 @@ st.header("Score your own beats")
 st.markdown("Upload a CSV with **one beat per row**: numbers separated by commas, semicolons or spaces, any "
             "number of them per row (each row is resampled to 140 points and rescaled like a drawing). "
             "Blank lines and lines starting with `#` are skipped.")
-upload = st.file_uploader("CSV of beats", type=["csv", "txt"], key="draw_upload")
+upload = st.file_uploader("CSV of beats", type=["csv", "txt"], key="draw_upload", max_upload_size=MAX_UPLOAD_MB)
 has_label = st.checkbox("Each row starts with a class label (UCR format)", key="draw_upload_has_label")
 if upload is not None:
     try:

@@ -109,5 +109,5 @@ save.download_button("Download the model in use", icon=":material/download:", ke
 save.caption("One .safetensors file: weights, recipe, threshold, history and test numbers.")
 with load:
     st.file_uploader("Load a model file saved by this app", key=composer.UPLOAD_KEY,
-                     on_change=composer.load_upload, args=(split,))
+                     on_change=composer.load_upload, args=(split,), max_upload_size=composer.MAX_MODEL_MB)
     composer.show_notice(composer.UPLOAD_NOTICE_KEY)

@@ -7,6 +7,8 @@ import pytest
 
 from core.data import SERIES_LENGTH
 from core.drawing import (
+    MAX_POINTS,
+    MAX_STROKES,
     CanvasGeometry,
     DrawingError,
     beat_to_path,
@@ -287,3 +289,25 @@ def test_a_hand_wobble_of_two_pixels_is_still_a_flat_line():
     np.testing.assert_array_equal(drawing_to_model_input(wobble, GEO), np.zeros(SERIES_LENGTH, np.float32))
     bump = canvas(path_obj([(0, 70), (50, 60), (100, 70)]))  # 10 px tall: a shape
     assert drawing_to_model_input(bump, GEO).std(ddof=1) == pytest.approx(1.0, abs=1e-5)
+
+
+# ------------------------------------------------------------------ oversized canvas values
+
+
+def test_a_million_point_canvas_value_is_refused_before_any_point_is_read():
+    million = [["L", float(x % 100), 50.0] for x in range(1_000_000)]
+    for crafted in (canvas({"type": "Path", "path": [["M", 0, 50], *million]}),
+                    canvas(*({"type": "Path", "path": [["M", 0, 50], ["L", 99, 50]]} for _ in range(100_000)))):
+        with pytest.raises(DrawingError, match="too big to read") as info:
+            drawing_to_model_input(crafted, GEO)
+        assert f"{MAX_POINTS:,} points" in str(info.value) and "Undo some strokes" in str(info.value)
+
+
+def test_a_drawing_at_the_limits_is_read():
+    per_stroke = MAX_POINTS // MAX_STROKES
+    strokes = [path_obj([(x, 20 + (i % 60)) for x in np.linspace(i % 10, 90 + i % 10, per_stroke)])
+               for i in range(MAX_STROKES)]
+    assert len(drawing_to_model_input(canvas(*strokes), GEO)) == SERIES_LENGTH
+    one_more = path_obj([(0, 50), (99, 50)])
+    with pytest.raises(DrawingError, match="too big to read"):
+        drawing_to_model_input(canvas(*strokes, one_more), GEO)

@@ -120,6 +120,8 @@ BAD_DRAWINGS = {
     "strokes outside the canvas": (drawing(freedraw([(-400, 50), (-10, 90)]), freedraw([(W + 5, 9), (W + 300, 9)])),
                                    "warning", "Draw a beat first"),
     "a scribble over the full height": (drawing(zigzag()), "error", "### Abnormal"),
+    "a million points": (drawing(freedraw([(x % W, 100.0) for x in range(1_000_000)])), "warning",
+                         "too big to read"),
     "50 strokes": (drawing(*[flat_stroke(i * W / 50, (i + 1) * W / 50, y=20 + 5 * i) for i in range(50)]),
                    "error", "### Abnormal"),
 }
