@@ -168,6 +168,17 @@ class Recipe:
     def one_batch_per_epoch(self) -> bool:
         return self.config.batch_size >= self.train_size
 
+    def describe(self, pool: Beats) -> str:
+        """The training set in words, with the abnormal share it really has: rounding to whole beats
+        moves a small set off the slider's value (70 % of 2 beats is 1 beat, 50 %)."""
+        share, asked = self.abnormal / self.train_size, self.composition.abnormal_fraction
+        text = (f"Training on **{self.normal:,} normal** and **{self.abnormal:,} abnormal** beats: **{share:.0%} "
+                f"abnormal** (the pool holds {len(pool.normal):,} normal of {len(pool):,}).")
+        if f"{share:.0%}" != f"{asked:.0%}":
+            text += (f" {self.train_size:,} beat{'s' if self.train_size != 1 else ''} can't be {asked:.0%} "
+                     f"abnormal; this is the closest whole number of beats.")
+        return text
+
 
 def read_spec() -> AutoencoderSpec:
     """The composed network; ValueError with a readable message if it can't be built."""

@@ -54,11 +54,18 @@ class TrainedModel:
     def threshold(self) -> float:
         return self.evaluation.threshold
 
+    @property
+    def abnormal_share(self) -> float:
+        """The share of abnormal beats the training set really held (not the slider's, rounded)."""
+        if not self.train_size:
+            return self.composition.abnormal_fraction
+        return self.composition.abnormal_count(self.train_size) / self.train_size
+
     def describe(self) -> str:
         c = self.config
         return (f"layers {'-'.join(map(str, self.spec.encoder_units))} ({self.spec.param_count:,} parameters) · "
                 f"{c.optimizer} lr {c.learning_rate:g} · {self.result.epochs_run} epochs on "
-                f"{self.train_size:,} beats ({self.composition.abnormal_fraction:.0%} abnormal) · "
+                f"{self.train_size:,} beats ({self.abnormal_share:.0%} abnormal) · "
                 f"test AUC {self.evaluation.test_auc:.3f} · trained {self.trained_at}")
 
 

@@ -102,6 +102,11 @@ class Composition:
         if self.size is not None and self.size < 1:
             raise ValueError(f"training-set size must be at least 1 beat, got {self.size}")
 
+    def abnormal_count(self, size: int) -> int:
+        """Abnormal beats in a training set of ``size``: the fraction rounded to whole beats, so a
+        small set's true share can differ (70 % of 1 beat is 1 beat, 100 %)."""
+        return int(round(size * self.abnormal_fraction))
+
     def counts(self, pool: Beats) -> tuple[int, int]:
         """(normal, abnormal) beats to draw from ``pool``; raises if the pool can't supply them."""
         have_normal = int((pool.y == NORMAL_CLASS).sum())
@@ -113,7 +118,7 @@ class Composition:
             if size < 1:
                 raise ValueError(f"the training pool has {have_normal} normal and {have_abnormal} "
                                  f"abnormal beats: not enough for a training set at {p:.0%} abnormal")
-        n_abnormal = int(round(size * p))
+        n_abnormal = self.abnormal_count(size)
         n_normal = size - n_abnormal
         if n_normal > have_normal or n_abnormal > have_abnormal:
             raise ValueError(

@@ -81,8 +81,7 @@ except ValueError as exc:
     recipe = None
     st.error(f"This can't be trained: {as_text(exc)}")
 else:
-    data.info(f"Training on **{recipe.normal:,} normal** and **{recipe.abnormal:,} abnormal** beats "
-              f"(the pool holds {len(split.train.normal):,} normal of {len(split.train):,}).")
+    data.info(recipe.describe(split.train))
     if recipe.one_batch_per_epoch:
         st.info(f"The batch size ({recipe.config.batch_size:,}) is at least the training set "
                 f"({recipe.train_size:,} beats): every epoch is a single batch, one weight update.")

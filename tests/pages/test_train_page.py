@@ -166,6 +166,16 @@ def test_small_and_huge_networks_and_odd_recipes_train(at):
     assert not at.error
 
 
+@pytest.mark.parametrize("size, share", [(1, "100%"), (2, "50%"), (3, "67%")])
+def test_a_tiny_training_set_says_its_true_abnormal_share(at, size, share):
+    at.number_input(key="composer_train_size").set_value(size)
+    at.slider(key="composer_abnormal_percent").set_value(70).run()
+    assert f"{share} abnormal" in texts(at.info)
+    assert f"{size} beat{'s' if size > 1 else ''} can't be 70% abnormal" in texts(at.info)
+    train(at, epochs=2)
+    assert f"on {size} beats ({share} abnormal)" in badge(at)
+
+
 def test_step_pause_resume_and_stop_keep_a_usable_model(at):
     at.number_input(key="composer_epochs").set_value(30).run()
     at.button(key="composer_step").click().run()
