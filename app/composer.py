@@ -20,7 +20,7 @@ from core.data import SERIES_LENGTH, Beats, Composition, Split
 from core.evaluation import evaluate
 from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
 from core.persistence import ModelFileError, from_bytes, to_bytes
-from core.train import TrainConfig, TrainResult
+from core.train import TrainConfig, TrainResult, check_budget
 
 LAYERS_KEY = "composer_layers"
 SAVED_KEY = "composer_saved"
@@ -189,8 +189,10 @@ def read_recipe(pool: Beats) -> Recipe:
     """Everything a training run needs, the room's locked settings enforced here (whatever the
     widgets or the URL said); ValueError with a readable message if impossible."""
     settings = current_settings().with_locks(room_session.locks())
-    composition = settings.composition()
-    return Recipe(settings.spec(), settings.config(), composition, *composition.counts(pool))
+    spec, config, composition = settings.spec(), settings.config(), settings.composition()
+    normal, abnormal = composition.counts(pool)
+    check_budget(spec.param_count, normal + abnormal, config)
+    return Recipe(spec, config, composition, normal, abnormal)
 
 
 # ---------------------------------------------------------------- diagram

@@ -152,8 +152,9 @@ def reruns_since(reruns: list, t0: float) -> str:
 
 def upload_body(megabytes: int) -> bytes:
     boundary = "bench"
-    return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + b"1," * (megabytes * 2**19) + f"\r\n--{boundary}--\r\n".encode()
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n")
+    return head.encode() + b"1," * (megabytes * 2**19) + f"\r\n--{boundary}--\r\n".encode()
 
 
 def upload(session: Session, body: bytes) -> str:

@@ -25,6 +25,13 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_EPOCHS = 2000
 # A loss this large is divergence even before it overflows to inf (z-scored beats give ~1).
 DIVERGED_LOSS = 1e8
+# The most one training may do on a server shared by a room of learners (README, "Limits"). Its
+# cost grows with parameters x training beats x epochs (~1.6e10 of those per CPU-second here for
+# big networks), plus a fixed cost per optimizer step that dominates tiny networks with small
+# batches (~0.15-0.5 ms a step). Both caps are about half a minute of one CPU core; the default
+# recipe uses 0.3 % and 0.4 % of them, 2000 epochs of 10 x 512 on the whole pool 3,400 %.
+MAX_WORK = 500_000_000_000  # parameter-beat-epochs
+MAX_STEPS = 200_000  # optimizer steps: epochs x batches per epoch
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,27 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def check_budget(param_count: int, train_size: int, config: TrainConfig) -> None:
+    """Refuse a training bigger than ``MAX_WORK`` or ``MAX_STEPS`` with a ValueError that says
+    what to reduce, and by how much."""
+    work = param_count * train_size * config.epochs
+    if work > MAX_WORK:
+        most = MAX_WORK // (param_count * train_size)
+        fix = (f"Use at most {most:,} epochs, or" if most else "Even one epoch is too much: use") + \
+            " fewer or smaller layers, or fewer training beats."
+        raise ValueError(f"this training is too big for a shared server: {param_count:,} parameters × "
+                         f"{train_size:,} beats × {config.epochs:,} epochs is {work / 1e9:,.0f} billion "
+                         f"parameter-beat-epochs, and one training may do {MAX_WORK / 1e9:,.0f} billion "
+                         f"(about half a minute of one CPU core). {fix}")
+    batches = math.ceil(train_size / config.batch_size)
+    if config.epochs * batches > MAX_STEPS:
+        smallest = math.ceil(train_size / (MAX_STEPS // config.epochs))
+        raise ValueError(f"this training takes too many steps for a shared server: {config.epochs:,} epochs × "
+                         f"{batches:,} batches of {config.batch_size:,} beats is {config.epochs * batches:,} "
+                         f"weight updates, and one training may do {MAX_STEPS:,}. Use at most "
+                         f"{MAX_STEPS // batches:,} epochs, or a batch size of at least {smallest:,}.")
 
 
 def _is_whole(value) -> bool:
@@ -157,6 +185,7 @@ class Training:
                  val_x: np.ndarray | None = None):
         if len(train_x) == 0:
             raise ValueError("the training set is empty")
+        check_budget(sum(p.numel() for p in model.parameters()), len(train_x), config)
         if config.threads is not None and torch.get_num_threads() != config.threads:
             torch.set_num_threads(config.threads)
         self.config = config

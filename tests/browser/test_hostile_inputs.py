@@ -107,8 +107,8 @@ def test_a_model_file_name_with_markdown_is_shown_as_text_on_every_page(page, se
 
 def test_markdown_in_a_refused_model_files_metadata_is_shown_as_text(page, server, listener, small_model_file):
     port, hits = listener
-    crafted = with_metadata(small_model_file, config=json.dumps(
-        {**TrainConfig().to_dict(), "optimizer": f"![x](http://127.0.0.1:{port}/ping) [link](http://127.0.0.1:{port}/)"}))
+    markdown = f"![x](http://127.0.0.1:{port}/ping) [link](http://127.0.0.1:{port}/)"
+    crafted = with_metadata(small_model_file, config=json.dumps({**TrainConfig().to_dict(), "optimizer": markdown}))
     open_page(page, server, "/train")
     before = badge(page)
     upload_model(page, "crafted.safetensors", crafted)

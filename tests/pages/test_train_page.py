@@ -120,6 +120,18 @@ def test_an_impossible_composition_is_a_friendly_error(at):
     assert at.button(key="composer_train").disabled and at.button(key="composer_step").disabled
 
 
+def test_a_training_over_the_servers_budget_says_what_to_reduce_and_cannot_start(at):
+    for _ in range(MAX_LAYERS - 2):
+        at.button(key="composer_add_layer").click().run()
+    for layer in range(MAX_LAYERS):
+        at.number_input(key=composer.unit_key(layer)).set_value(MAX_UNITS)
+    at.number_input(key="composer_epochs").set_value(2000).run()
+    assert "too big for a shared server" in texts(at.error) and "Use at most 58 epochs" in texts(at.error)
+    assert at.button(key="composer_train").disabled and at.button(key="composer_step").disabled
+    at.number_input(key="composer_epochs").set_value(58).run()
+    assert not at.error and not at.button(key="composer_train").disabled
+
+
 def test_zero_epochs_cannot_reach_training(at):
     assert at.number_input(key="composer_epochs").min == 1
     at.number_input(key="composer_epochs").set_value(0).run()
