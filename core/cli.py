@@ -1,4 +1,5 @@
-"""Command line: ``python -m core train ...`` and ``python -m core score BEATS.csv --model PATH``."""
+"""Command line: ``python -m core train ...`` and ``python -m core score BEATS.csv --model PATH``;
+``experiment``, ``baselines`` and ``attack`` live in ``core.cli_lab``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from core import cli_lab
 from core.data import Composition
 from core.model import ACTIVATIONS, AutoencoderSpec
 from core.train import OPTIMIZERS, REGULARIZERS, TrainConfig
@@ -51,13 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--model", required=True, help="a model file written by 'train --save'")
     score.add_argument("--has-label", action="store_true", help="drop the first value of each row (UCR files)")
     score.add_argument("--json", action="store_true", help="print one JSON object per row")
+    cli_lab.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _train(args) if args.command == "train" else _score(args)
+        return {"train": _train, "score": _score, **cli_lab.HANDLERS}[args.command](args)
     except (ValueError, OSError) as exc:  # configs, files and data raise readable errors
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -110,7 +110,10 @@ class Composition:
     def counts(self, pool: Beats) -> tuple[int, int]:
         """(normal, abnormal) beats to draw from ``pool``; raises if the pool can't supply them."""
         have_normal = int((pool.y == NORMAL_CLASS).sum())
-        have_abnormal = len(pool) - have_normal
+        return self.counts_from(have_normal, len(pool) - have_normal)
+
+    def counts_from(self, have_normal: int, have_abnormal: int) -> tuple[int, int]:
+        """(normal, abnormal) beats to draw from a pool holding this many of each."""
         p = self.abnormal_fraction
         size = self.size
         if size is None:
