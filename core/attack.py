@@ -5,7 +5,8 @@ the autoencoder: minimise ``||z(x0 + d) - x0||^2 + c * hinge`` where the hinge i
 score still is from crossing the threshold (by ``margin``, so the flip survives writing the
 beat to a CSV file and reading it back). ``c`` is searched per beat: halved towards the
 smallest change while the flip holds, raised tenfold while it does not. Every returned flip is
-checked with the detector's own ``predict``.
+checked with the detector's own ``predict``; a beat whose search never flips comes back
+unchanged with ``flipped`` False.
 """
 
 from __future__ import annotations
@@ -91,8 +92,14 @@ def find_flips(detector: AutoencoderDetector, beats: np.ndarray, *, margin: floa
     best = x0.clone()
     best_distance = torch.full((n,), float("inf"), device=device)
     trace = []
+    with torch.no_grad():
+        # Where a round restarts when no flip is known yet: from zero for a normal beat, from the
+        # model's own reconstruction for an abnormal one (a plain descent on its score can stall
+        # in a local minimum far from any normal-looking beat; the reconstruction lies near them).
+        fallback = torch.where(direction[:, None] > 0, model(x0) - x0, torch.zeros_like(x0))
+    start = torch.zeros_like(x0)
     for _ in range(rounds):
-        delta = torch.zeros_like(x0, requires_grad=True)
+        delta = start.clone().requires_grad_(True)
         optimiser = torch.optim.Adam([delta], lr=learning_rate)
         succeeded = torch.zeros(n, dtype=torch.bool, device=device)
         for _ in range(steps):
@@ -114,6 +121,8 @@ def find_flips(detector: AutoencoderDetector, beats: np.ndarray, *, margin: floa
             high = torch.where(succeeded, torch.minimum(high, weight), high)
             low = torch.where(succeeded, low, torch.maximum(low, weight))
             weight = torch.where(torch.isinf(high), weight * 10, (low + high) / 2)
+            # the next round starts from the smallest flip so far, refining it with the new weight
+            start = torch.where(torch.isfinite(best_distance)[:, None], best - x0, fallback)
     adversarial = best.cpu().numpy().astype(np.float32)
     adversarial_verdicts = detector.predict(adversarial)
     start_scores, end_scores = detector.decision_function(originals), detector.decision_function(adversarial)

@@ -23,9 +23,10 @@ CONTAMINATION_PCTS = (0, 5, 10, 20, 30, 50, 70)
 # The report "Deep Learning for Anomaly Detection": test AUC at 0 / 30 / 50 % abnormal training beats.
 REPORT_CONTAMINATION = {0: 0.96, 30: 0.93, 50: 0.56}
 DEPTHS = tuple(range(1, 9))
-# A learning rate each optimizer does well with on these beats (z-scored, MSE, batch 256).
+# A learning rate on the composer's grid that each optimizer does well with here (test AUC .993-.998
+# for seed 0 of the default recipe; at 0.01 momentum and SGD stay near .98 after 100 epochs).
 SENSIBLE_LEARNING_RATES = {"adam": 0.01, "adamax": 0.01, "adadelta": 1.0, "rmsprop": 0.001,
-                           "momentum": 0.01, "sgd": 0.1}
+                           "momentum": 0.1, "sgd": 1.0}
 ROBUST_DROP = 0.05  # an AUC loss this large is no longer "robust"
 
 
