@@ -120,17 +120,22 @@ def contamination_sentences(rows: list[dict]) -> list[str]:
                 + ", ".join(f"{p['mean']:.3f} at {p['abnormal_pct']:g} %" for p in points if p is not clean) + ". ")
         text += (f"It loses more than {ROBUST_DROP:.2f} of its AUC from {worse[0]['abnormal_pct']:g} % abnormal on"
                  if worse else "It stays within 0.05 of its clean AUC over the whole range")
-        claims = [f"{'holds' if abs(p['mean'] - want) <= 0.03 or p['min'] <= want <= p['max'] else 'does not hold'}"
-                  f" at {pct} % ({want:.2f} claimed, {p['mean']:.3f} measured)"
+        claims = [f"{_claim(p, want)} at {pct} % ({want:.2f} claimed, {p['mean']:.3f} measured)"
                   for pct, want in REPORT_CONTAMINATION.items() if (p := _at(points, "abnormal_pct", pct))]
         backwards = [p["abnormal_pct"] for p in points if p["mean"] < 0.5]
         if claims:
             text += "; the report's curve " + ", ".join(claims)
         if backwards:
-            text += (f". From {backwards[0]:g} % it ranks beats backwards (AUC below 0.5): it has learned the "
-                     "abnormal beats as the norm")
+            text += (f". From {backwards[0]:g} % it ranks beats backwards (AUC below 0.5): the "
+                     "abnormal beats have become its norm")
         sentences.append(text + ".")
     return sentences
+
+
+def _claim(point: dict, claimed: float) -> str:
+    if abs(point["mean"] - claimed) <= 0.03 or point["min"] <= claimed <= point["max"]:
+        return "holds"
+    return "is beaten" if point["mean"] > claimed else "does not hold"
 
 
 def depth_sentence(rows: list[dict]) -> str:

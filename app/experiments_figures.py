@@ -1,0 +1,99 @@
+"""The Insight lab page's charts: plain rows and arrays in, plotly figures out."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures import (ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout,
+                         class_label, legend_inside)
+from core.data import CLASS_NAMES
+
+SERIES_COLOURS = (INPUT_COLOUR, ABNORMAL_COLOUR, NORMAL_COLOUR, RECON_COLOUR, "#8e44ad", "#3a86ff")
+CLASS_COLOURS = {1: NORMAL_COLOUR, 2: ABNORMAL_COLOUR, 3: "#8e44ad", 4: RECON_COLOUR, 5: "#3a86ff"}
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def spread_figure(points_by_series: dict[str, list[dict]], x: str, *, title: str, xaxis: str,
+                  yaxis: str = "test AUC", height: int = 380) -> go.Figure:
+    """Per series: the mean over seeds as a line, min to max as a shaded band."""
+    fig = go.Figure()
+    for colour, (name, points) in zip(SERIES_COLOURS, points_by_series.items()):
+        xs = [p[x] for p in points]
+        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[p["max"] for p in points] + [p["min"] for p in points][::-1],
+                                 fill="toself", fillcolor=_rgba(colour, 0.15), line=dict(width=0),
+                                 hoverinfo="skip", showlegend=False, legendgroup=name))
+        fig.add_trace(go.Scatter(x=xs, y=[p["mean"] for p in points], name=name, mode="lines+markers",
+                                 line=dict(color=colour, width=2), legendgroup=name,
+                                 customdata=[[p["min"], p["max"], p["n"]] for p in points],
+                                 hovertemplate="%{y:.3f} (min %{customdata[0]:.3f}, max %{customdata[1]:.3f}, "
+                                               "%{customdata[2]} seeds)<extra>" + name + "</extra>"))
+    return _layout(fig, height, title=title, xaxis_title=xaxis, yaxis_title=yaxis)
+
+
+def contamination_figure(points_by_recipe: dict[str, list[dict]], report: dict[int, float]) -> go.Figure:
+    fig = spread_figure(points_by_recipe, "abnormal_pct", title="Test AUC vs abnormal beats in training",
+                        xaxis="abnormal training beats (%)")
+    fig.add_trace(go.Scatter(x=list(report), y=list(report.values()), name="the report's claim", mode="markers",
+                             marker=dict(symbol="x", size=13, color="black")))
+    fig.add_hline(y=0.5, line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1),
+                  annotation_text="chance (0.5)", annotation_position="bottom left")
+    return legend_inside(fig, "bottom left")
+
+
+def curves_figure(curves: dict[str, dict], title: str, height: int = 340) -> go.Figure:
+    """Validation AUC after every epoch, one line per optimizer."""
+    fig = go.Figure()
+    for colour, (name, curve) in zip(SERIES_COLOURS, curves.items()):
+        values = curve["mean_curve"]
+        fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines",
+                                 name=f"{name} (lr {curve['learning_rate']:g})", line=dict(color=colour, width=2)))
+    fig = _layout(fig, height, title=title, xaxis_title="epoch", yaxis_title="validation AUC")
+    fig.update_yaxes(range=[max(0.0, min(min(c["mean_curve"]) for c in curves.values()) - 0.02), 1.005])
+    return legend_inside(fig, "bottom right")
+
+
+def threshold_band_figure(band: dict, threshold: float, height: int = 360) -> go.Figure:
+    t = band["thresholds"]
+    keep = t <= np.quantile(t, 0.98)  # the last few outliers would squash the interesting part
+    fig = go.Figure()
+    for name, colour in (("accuracy", INPUT_COLOUR), ("precision", NORMAL_COLOUR), ("recall", ABNORMAL_COLOUR)):
+        fig.add_trace(go.Scatter(x=t[keep], y=band[name][keep], name=name, mode="lines", line=dict(color=colour)))
+    fig.add_vrect(x0=band["low"], x1=band["high"], fillcolor=_rgba(INPUT_COLOUR, 0.1), line_width=0,
+                  annotation_text="accuracy within 1 point", annotation_position="top left")
+    fig.add_vline(x=threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
+                  annotation_text=f"model threshold {threshold:.3f}", annotation_position="bottom right")
+    fig = _layout(fig, height, title="Test metrics at every threshold", xaxis_title="threshold (reconstruction error)",
+                  yaxis_title="share")
+    return legend_inside(fig, "bottom left")
+
+
+def roc_overlay(results, height: int = 400) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], name="chance", mode="lines",
+                             line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1)))
+    for colour, r in zip(SERIES_COLOURS, results):
+        fig.add_trace(go.Scatter(x=r.fpr, y=r.tpr, mode="lines", name=f"{r.name} ({r.test_auc:.3f})",
+                                 line=dict(color=colour, width=2)))
+    fig = _layout(fig, height, title="Test ROC curves", xaxis_title="false positive rate",
+                  yaxis_title="true positive rate")
+    fig.update_xaxes(type="log", range=[-3, 0])  # near zero false positives is where they differ
+    return legend_inside(fig, "bottom right")
+
+
+def latent_figure(xy: np.ndarray, classes: np.ndarray, axes: tuple[str, str], height: int = 460) -> go.Figure:
+    """One point per test beat in the bottleneck, coloured by class; customdata = the beat's index."""
+    fig = go.Figure()
+    for cls in sorted(set(classes.tolist())):
+        index = np.flatnonzero(classes == cls)
+        fig.add_trace(go.Scatter(x=xy[index, 0], y=xy[index, 1], mode="markers", name=class_label(cls),
+                                 customdata=index, marker=dict(color=CLASS_COLOURS[cls], size=6, opacity=0.7),
+                                 hovertemplate=f"{CLASS_NAMES[cls]} · test beat #%{{customdata}}<extra></extra>"))
+    fig = _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
+                  yaxis_title=axes[1])
+    fig.update_layout(clickmode="event+select", dragmode="select")
+    return fig

@@ -1,0 +1,228 @@
+"""What the Insight lab page runs and shows.
+
+One experiment at a time per session. Its tasks go to the session's executor (see
+``session_executor``); the page collects results in order with a progress bar, and Cancel drops
+the tasks not yet collected. Finished results stay in the session, keyed by experiment, recipe
+and seeds, so switching pages or tabs never reruns them. Instant analyses of the model in use
+(warnings, threshold band, baselines, latent space) are cached per model.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.models import TrainedModel
+from core import baselines, latent, sweeps
+from core.data import Split
+from core.experiments import DEFAULT_BUDGET, BudgetError, ExperimentRun, InlineExecutor, Task, check_budget
+from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
+
+RUN_KEY = "lab_run"
+RESULTS_KEY = "lab_results"
+NOTICE_KEY = "lab_notice"
+SEEDS_KEY = "lab_seeds"
+EXPERIMENTS = ("contamination", "depth", "optimizers")
+DEFAULT_SEEDS = 3
+MAX_SEEDS = 10
+
+
+@dataclass
+class LabRun:
+    kind: str
+    key: tuple
+    run: ExperimentRun
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+def session_executor():
+    """Where this session's experiment tasks run: in the session's own script thread, one at a
+    time, so progress and Cancel work between tasks."""
+    return InlineExecutor()
+
+
+# ---------------------------------------------------------------- recipes and tasks
+
+
+def lab_recipe(model: TrainedModel) -> Recipe:
+    """The model in use's recipe, named "default" when it is the default one (seeds vary per run)."""
+    recipe = Recipe("your recipe", model.spec, replace(model.config, seed=0), model.composition.size,
+                    model.composition.abnormal_fraction)
+    return DEFAULT if replace(recipe, name=DEFAULT.name) == DEFAULT else recipe
+
+
+def experiment_tasks(kind: str, recipe: Recipe, seeds: int) -> list[Task]:
+    if kind == "contamination":
+        recipes = [recipe] + ([ANOMAGRAM_SMALL] if recipe != ANOMAGRAM_SMALL else [])
+        return sweeps.contamination_tasks(recipes, seeds)
+    if kind == "depth":
+        return sweeps.depth_tasks(recipe, seeds)
+    return sweeps.optimizer_tasks(recipe, seeds)
+
+
+def _key(kind: str, recipe: Recipe, seeds: int) -> tuple:
+    return kind, recipe, seeds
+
+
+def results(kind: str, recipe: Recipe, seeds: int) -> dict | None:
+    """{"rows", "seconds"} of a finished run of this experiment, recipe and seeds, else None."""
+    return st.session_state.get(RESULTS_KEY, {}).get(_key(kind, recipe, seeds))
+
+
+def active_run(kind: str | None = None) -> LabRun | None:
+    run = st.session_state.get(RUN_KEY)
+    return run if run is not None and (kind is None or run.kind == kind) else None
+
+
+# ---------------------------------------------------------------- button callbacks
+
+
+def seeds_key(kind: str) -> str:
+    return f"lab_seeds_{kind}"
+
+
+def start(kind: str, recipe: Recipe) -> None:
+    """Run ``kind`` on ``recipe`` with the seeds now in its input (read here: a click and an edit of
+    the input can arrive in the same rerun)."""
+    seeds = int(st.session_state.get(seeds_key(kind), DEFAULT_SEEDS))
+    cancel(quiet=True)
+    st.session_state.pop(NOTICE_KEY, None)
+    try:
+        tasks = experiment_tasks(kind, recipe, seeds)
+        check_budget(tasks)
+    except (BudgetError, ValueError) as exc:
+        st.session_state[NOTICE_KEY] = (kind, "error", str(exc))
+        return
+    st.session_state[RUN_KEY] = LabRun(kind, _key(kind, recipe, seeds), ExperimentRun(tasks, session_executor()))
+
+
+def cancel(quiet: bool = False) -> None:
+    lab = st.session_state.pop(RUN_KEY, None)
+    if lab is None:
+        return
+    with lab.lock:
+        lab.run.cancel()
+    if not quiet:
+        st.session_state[NOTICE_KEY] = (lab.kind, "info", f"Cancelled after {len(lab.run.results)} of "
+                                                         f"{len(lab.run.tasks)} trainings; nothing was kept.")
+
+
+# ---------------------------------------------------------------- following a run
+
+
+def follow(kind: str, slot) -> None:
+    """Collect this experiment's results while it is the session's run, with a progress bar."""
+    lab = active_run(kind)
+    while lab is not None:
+        with lab.lock:
+            if active_run() is not lab:  # cancelled or replaced meanwhile; also lets Streamlit stop us
+                return
+            if lab.run.finished:
+                break
+            lab.run.advance(timeout=0.25)
+        done, total = len(lab.run.results), len(lab.run.tasks)
+        slot.progress(lab.run.progress, text=f"{done} of {total} trainings done · {lab.run.seconds:.0f} s")
+    if lab is not None:
+        st.session_state.setdefault(RESULTS_KEY, {})[lab.key] = {"rows": lab.run.results, "seconds": lab.run.seconds}
+        st.session_state.pop(RUN_KEY, None)
+        slot.empty()
+
+
+def show_notice(kind: str) -> None:
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice and notice[0] == kind:
+        getattr(st, notice[1])(notice[2])
+
+
+def controls(kind: str, recipe: Recipe) -> dict | None:
+    """Seeds, Run and Cancel for one experiment; returns its finished results, if any."""
+    seeds_column, run_column, cancel_column, cost_column = st.columns([1.2, 1, 1, 3], vertical_alignment="bottom")
+    # Streamlit forgets a widget's value while another page is shown: the seeds also live in SEEDS_KEY.
+    saved = st.session_state.setdefault(SEEDS_KEY, {})
+    st.session_state.setdefault(seeds_key(kind), saved.get(kind, DEFAULT_SEEDS))
+    seeds = seeds_column.number_input("Seeds", min_value=1, max_value=MAX_SEEDS, key=seeds_key(kind))
+    saved[kind] = int(seeds)
+    running = active_run(kind) is not None
+    run_column.button("Run", key=f"lab_run_{kind}", icon=":material/play_arrow:", type="primary",
+                      on_click=start, args=(kind, recipe), disabled=running, width="stretch")
+    cancel_column.button("Cancel", key=f"lab_cancel_{kind}", icon=":material/stop:", on_click=cancel,
+                         disabled=not running, width="stretch")
+    tasks = experiment_tasks(kind, recipe, int(seeds))
+    work = sum(t.work for t in tasks)
+    cost_column.caption(f"{len(tasks)} fits, about {work:.0f}x the work of one default training "
+                        f"(limit {DEFAULT_BUDGET:.0f}x).")
+    show_notice(kind)
+    follow(kind, st.empty())
+    return results(kind, recipe, int(seeds))
+
+
+def runs_table(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows])
+
+
+# ---------------------------------------------------------------- the model in use, cached per model
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def model_warnings(model_id: int, _model: TrainedModel, _split: Split) -> list[latent.ModelWarning]:
+    return latent.diagnose(_model.detector, _model.evaluation, _split)
+
+
+def show_model_warnings(model: TrainedModel, split: Split) -> None:
+    """Collapse, backwards ranking and few-beats warnings for the model in use."""
+    for warning in model_warnings(model.id, model, split):
+        (st.info if warning.kind == "few beats" else st.warning)(warning.message, icon=":material/warning:")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def class_recall_table(model_id: int, _model: TrainedModel, _split: Split) -> pd.DataFrame:
+    rows = latent.class_recalls(_model.evaluation, _split.test)
+    return pd.DataFrame(rows).set_index("class")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def threshold_band(model_id: int, _model: TrainedModel, _split: Split) -> dict:
+    return sweeps.threshold_band(_model.evaluation.test_scores, _split.test.is_anomaly)
+
+
+@st.cache_data(max_entries=8, show_spinner="Fitting the classical detectors (a few seconds)...")
+def baseline_results(size: int | None, abnormal_fraction: float, seed: int, _split: Split) -> list:
+    from core.data import Composition
+
+    return baselines.compare(_split, Composition(size, abnormal_fraction, seed=seed), seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def autoencoder_result(model_id: int, _model: TrainedModel, _split: Split):
+    return baselines.measure(f"autoencoder ({_model.label})", _model.detector, _split, _model.result.seconds,
+                             _model.spec.param_count)
+
+
+def baselines_table(results: list) -> pd.DataFrame:
+    return pd.DataFrame([{k: v for k, v in r.row().items() if k != "threshold"} for r in results]).set_index("name")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def latent_space(model_id: int, _model: TrainedModel, _split: Split) -> latent.LatentView:
+    return latent.latent_view(_model.detector, _split.test.x)
+
+
+def selected_beat(event) -> int | None:
+    """The test-beat index of the point the learner clicked or lassoed first, if any."""
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", [])
+    for point in points:
+        index = point.get("customdata")
+        if isinstance(index, (list, tuple)):
+            index = index[0]
+        if index is not None:
+            return int(index)
+    return None
+
+
+def reconstruction(model: TrainedModel, beat: np.ndarray) -> np.ndarray:
+    return model.detector.reconstruct(beat)[0]
