@@ -1,7 +1,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import exercise_view
+from app import attack_view, exercise_view
 from app.drawing_view import (GEOMETRY, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError,
                               background_png, canvas_key, current_preset, is_blank, judge_drawing, remount_canvas,
                               score_upload, upload_summary)
@@ -29,7 +29,7 @@ clear_column.button("Clear", key="draw_clear", icon=":material/ink_eraser:", wid
                     on_click=remount_canvas, help="Empty the canvas")
 guide = guide_column.toggle("Show the average normal beat as a guide", value=True, key="draw_guide")
 
-drawing, preset_caption = current_preset(test)
+drawing, preset_caption = attack_view.loaded_drawing() or current_preset(test)
 st.caption(preset_caption or "A blank canvas: draw a beat, or load one above to start from.")
 canvas = st_canvas(stroke_width=STROKE_WIDTH, stroke_color=STROKE_COLOUR, background_image=background_png(guide),
                    width=GEOMETRY.width, height=GEOMETRY.height, drawing_mode="freedraw",
@@ -57,6 +57,20 @@ else:
                   f"({as_text(model.label)}), chosen on the validation set.")
     exercise_view.drawing_attempt(verdict)
 
+    st.subheader("Fool the model")
+    st.caption("Search for the smallest change to this beat that flips the verdict (a gradient search through the "
+               "rescaling and the model).")
+    st.button("Find the smallest flip", key="attack_search", icon=":material/bolt:", on_click=attack_view.search,
+              args=(model, verdict.beat), disabled=verdict.flat, help="A flat line has no shape to change")
+    if flip := attack_view.current_flip(model, verdict.beat):
+        (st.success if flip.flipped else st.warning)(attack_view.explanation(flip))
+        before, search = st.columns(2)
+        before.plotly_chart(attack_view.flip_figure(flip), key="attack_flip_chart", config={"displayModeBar": False})
+        search.plotly_chart(attack_view.search_figure(flip), key="attack_search_chart", config={"displayModeBar": False})
+        st.button("Load the changed beat into the canvas", key="attack_load", icon=":material/edit:",
+                  on_click=attack_view.load_into_canvas, disabled=not flip.flipped,
+                  args=(flip.adversarial, "Loaded the changed beat from the search: edit it and watch the verdict."))
+
 st.header("Score your own beats")
 st.markdown("Upload a CSV with **one beat per row**: numbers separated by commas, semicolons or spaces, any "
             "number of them per row (each row is resampled to 140 points and rescaled like a drawing). "
@@ -71,3 +85,13 @@ if upload is not None:
     else:
         st.caption(f"{upload_summary(table)} Threshold {model.threshold:.3f} ({as_text(model.label)}).")
         st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+        row_column, load_column = st.columns([1, 3], vertical_alignment="bottom")
+        row = row_column.number_input("Row", min_value=1, step=1, key="attack_upload_row")
+        if load_column.button("Load this row onto the canvas", key="attack_upload_load", icon=":material/upload:"):
+            try:
+                values = attack_view.upload_row(upload.getvalue(), int(row), has_label)
+            except UploadError as problem:
+                st.warning(str(problem))
+            else:
+                attack_view.load_into_canvas(values, f"Loaded row {int(row)} of {as_text(upload.name)}.")
+                st.rerun()

@@ -1,0 +1,101 @@
+"""The Draw page's adversarial search: from the beat on the canvas (drawn, a preset, or an uploaded
+row loaded onto it), the smallest change that flips the model's verdict, and a way to load that
+changed beat back onto the canvas to edit it further.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.drawing_view import GEOMETRY, PRESET_KEY, VERSION_KEY, UploadError, read_upload
+from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout
+from app.models import TrainedModel
+from core.attack import Flip, find_flips
+from core.drawing import initial_drawing
+from core.scoring import parse_row
+
+RESULT_KEY = "attack_result"
+LOADED_KEY = "attack_loaded"
+
+
+def _fingerprint(model: TrainedModel, beat: np.ndarray) -> tuple[int, str]:
+    return model.id, hashlib.sha1(np.asarray(beat, np.float32).tobytes()).hexdigest()
+
+
+def search(model: TrainedModel, beat: np.ndarray) -> None:
+    """Button callback: run the search for this model and beat, keep the result in the session."""
+    flip = find_flips(model.detector, beat)[0]
+    st.session_state[RESULT_KEY] = (_fingerprint(model, beat), flip)
+
+
+def current_flip(model: TrainedModel, beat: np.ndarray) -> Flip | None:
+    stored = st.session_state.get(RESULT_KEY)
+    return stored[1] if stored and stored[0] == _fingerprint(model, beat) else None
+
+
+# ---------------------------------------------------------------- the canvas
+
+
+def load_into_canvas(values: np.ndarray, caption: str) -> None:
+    """A fresh canvas holding ``values`` (the Draw page's presets and Clear replace it again)."""
+    version = st.session_state.get(VERSION_KEY, 0) + 1
+    st.session_state[VERSION_KEY] = version
+    st.session_state[PRESET_KEY] = None
+    st.session_state[LOADED_KEY] = (version, np.asarray(values, np.float64), caption)
+
+
+def loaded_drawing() -> tuple[dict, str] | None:
+    """(initial drawing, caption) of a beat loaded here onto the current canvas, else None."""
+    loaded = st.session_state.get(LOADED_KEY)
+    if loaded is None or loaded[0] != st.session_state.get(VERSION_KEY):
+        return None
+    return initial_drawing([loaded[1]], GEOMETRY), loaded[2]
+
+
+def upload_row(data: bytes, row: int, has_label: bool) -> np.ndarray:
+    """Row ``row`` (1-based line number) of an uploaded file as a model input; UploadError if none."""
+    lines = read_upload(data)
+    if not 1 <= row <= len(lines) or not lines[row - 1].strip() or lines[row - 1].lstrip().startswith("#"):
+        raise UploadError(f"Row {row} holds no beat: pick a row number from the table.")
+    try:
+        return parse_row(lines[row - 1], has_label)
+    except ValueError as exc:
+        raise UploadError(f"Row {row} can't be read as a beat: {exc}") from None
+
+
+# ---------------------------------------------------------------- drawing the result
+
+
+def flip_figure(flip: Flip, height: int = 320) -> go.Figure:
+    t = np.arange(len(flip.original))
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=t, y=flip.difference, name="difference", marker_color=ABNORMAL_COLOUR, opacity=0.45))
+    fig.add_trace(go.Scatter(x=t, y=flip.original, name="your beat", line=dict(color=INPUT_COLOUR, width=2)))
+    fig.add_trace(go.Scatter(x=t, y=flip.adversarial, name="changed beat", line=dict(color=RECON_COLOUR, width=2)))
+    return _layout(fig, height, title="Your beat, the changed beat, and the difference", xaxis_title="time step",
+                   yaxis_title="value (z-score)", bargap=0)
+
+
+def search_figure(flip: Flip, height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(y=flip.scores, mode="lines", name="anomaly score", line=dict(color=INPUT_COLOUR)))
+    fig.add_hline(y=flip.threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
+                  annotation_text=f"threshold {flip.threshold:.3f}")
+    fig = _layout(fig, height, title="Score along the search", xaxis_title="search step",
+                  yaxis_title="anomaly score", yaxis_type="log")
+    return fig
+
+
+def explanation(flip: Flip) -> str:
+    before, after = ("abnormal", "normal") if flip.original_verdict else ("normal", "abnormal")
+    if not flip.flipped:
+        return (f"No change the search tried turned this **{before}** verdict into **{after}**: the score stayed "
+                f"on the same side of the threshold {flip.threshold:.3f}.")
+    return (f"A change of **{flip.relative_change:.0%} of the beat's size** (L2 norm) turns the verdict from "
+            f"**{before}** into **{after}**: the score goes from {flip.original_score:.3f} to "
+            f"{flip.adversarial_score:.3f} (threshold {flip.threshold:.3f}). A small change that flips the "
+            "verdict means the model's boundary runs close to this beat.")
