@@ -21,6 +21,7 @@ import numpy as np
 from core.data import Split, compose_training_set, split_beats
 from core.evaluation import evaluate, start_experiment
 from core.metrics import auc
+from core import train
 from core.recipes import DEFAULT, Recipe
 
 AUTOENCODER = "autoencoder"
@@ -76,7 +77,11 @@ def _default_work() -> float:
 
 
 def check_budget(tasks: list[Task], budget: float = DEFAULT_BUDGET) -> float:
-    """The tasks' total work in default trainings; ``BudgetError`` if it exceeds ``budget``."""
+    """The tasks' total work in default trainings; ``BudgetError`` if it exceeds ``budget``, and
+    ``core.train.check_budget``'s ValueError if one training alone is too big."""
+    for recipe in {task.recipe for task in tasks if task.method == AUTOENCODER}:
+        size = sum(recipe.composition.counts_from(*POOL_COUNTS))
+        train.check_budget(recipe.spec.param_count, size, recipe.config)  # one training's own limit
     total = sum(task.work for task in tasks)
     if total > budget:
         raise BudgetError(
