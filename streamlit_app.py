@@ -1,18 +1,31 @@
-"""Anomagram, rebuilt: an autoencoder anomaly-detection classroom on ECG5000."""
+"""Anomagram, rebuilt: an autoencoder anomaly-detection classroom on ECG5000.
+
+This file is both the app's script and its server: ``streamlit run streamlit_app.py`` finds the
+``st.App`` below and serves it (Starlette + uvicorn), which imports this file as a module; every
+session's script run then executes it as ``__main__`` and draws the pages.
+"""
 
 import streamlit as st
-import torch
 
-from app import learner_work
-from app.navigation import session_pages
+if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front of the pages
+    from starlette.middleware import Middleware
 
-torch.set_num_threads(1)  # tiny models: one intra-op thread per session is fastest (see README)
+    from app.address_guard import AddressGuard
 
-st.set_page_config(page_title="ECG autoencoder lab", page_icon=":material/monitor_heart:", layout="wide")
+    app = st.App(__file__, middleware=[Middleware(AddressGuard)])
+else:
+    import torch
 
-learner_work.start()  # a reload or a shared link: restore the learner's model, settings and room
-try:
-    learner_work.show_notices()
-    st.navigation(session_pages()).run()
-finally:
-    learner_work.sync()  # the URL and the saved work follow what this run changed
+    from app import learner_work
+    from app.navigation import session_pages
+
+    torch.set_num_threads(1)  # tiny models: one intra-op thread per session is fastest (see README)
+
+    st.set_page_config(page_title="ECG autoencoder lab", page_icon=":material/monitor_heart:", layout="wide")
+
+    learner_work.start()  # a reload or a shared link: restore the learner's model, settings and room
+    try:
+        learner_work.show_notices()
+        st.navigation(session_pages()).run()
+    finally:
+        learner_work.sync()  # the URL and the saved work follow what this run changed

@@ -1,17 +1,25 @@
-"""What a mischievous learner supplies is shown as text, in a real browser.
+"""Hostile inputs in a real browser: what a mischievous learner supplies is shown as text, and
+odd addresses get an answer.
 
 A model file whose name or metadata holds markdown (a remote image, a link) is uploaded on the
 Train page; every page that names the model in use shows the characters as written, renders no
 <img> or <a> from them, and the browser never contacts the URL (a local listener counts hits).
+A link with extra path segments gets a "page not found" page that leads back into the app, and
+the server's metrics endpoint is not public.
 """
 
 from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 from safetensors import safe_open
 from safetensors.torch import save
 
@@ -118,3 +126,25 @@ def test_markdown_in_a_refused_model_files_metadata_is_shown_as_text(page, serve
     assert injected_elements(page, port) == 0
     assert badge(page) == before
     assert hits == [], f"the browser fetched {hits}"
+
+
+# ---------------------------------------------------------------- addresses
+
+
+def test_a_page_address_with_extra_segments_is_not_found_with_a_way_back(page, server):
+    response = page.goto(server.page_url("/draw/x"), wait_until="domcontentloaded")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert "/draw/x" in page.locator("body").inner_text()
+    page.get_by_role("link", name="Draw a beat").click()
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(re.compile("Draw a heartbeat"))
+    assert urllib.parse.urlparse(page.url).path == "/draw"
+    assert_no_error_shown(page)
+
+
+def test_the_metrics_endpoint_is_not_public(server):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(server.url + "/_stcore/metrics", timeout=30)
+    assert refused.value.code == 404
+    with urllib.request.urlopen(server.url + "/_stcore/health", timeout=30) as health:
+        assert health.status == 200
