@@ -58,17 +58,11 @@ def unit_key(layer: int) -> str:
 
 
 def restore_controls() -> None:
-    """Put the composer's values back into its widgets' keys, and the room's locked values over them.
+    """Put the composer's values back into its widgets' keys, the room's locked values over them.
 
     Streamlit forgets a widget's value while another page is shown, so the values also live
     under keys no widget owns (``composer_layers``, ``composer_saved``).
     """
-    layers = st.session_state.setdefault(LAYERS_KEY, list(_SPEC.encoder_units))
-    saved = st.session_state.setdefault(SAVED_KEY, dict(CONTROL_DEFAULTS))
-    for key, value in saved.items():
-        st.session_state.setdefault(key, value)
-    for layer, units in enumerate(layers):
-        st.session_state.setdefault(unit_key(layer), units)
     locks = room_session.locks()
     if locks:
         try:
@@ -77,17 +71,23 @@ def restore_controls() -> None:
             settings = Settings()
         if settings.with_locks(locks) != settings:
             apply_settings(settings)  # apply_settings puts the locked values in
+    layers = st.session_state.setdefault(LAYERS_KEY, list(_SPEC.encoder_units))
+    saved = st.session_state.setdefault(SAVED_KEY, dict(CONTROL_DEFAULTS))
+    for key, value in saved.items():
+        st.session_state.setdefault(key, value)
+    for layer, units in enumerate(layers):
+        st.session_state.setdefault(unit_key(layer), units)
 
 
 def apply_settings(settings: Settings) -> None:
-    """Set every composer control (the room's locks win); call before the widgets are drawn or
-    from a callback."""
-    settings = settings.with_locks(room_session.locks())
-    values = asdict(settings)
-    _set_layers(list(values.pop("layers")))
-    saved = {f"composer_{name}": value for name, value in values.items()}
-    st.session_state[SAVED_KEY] = saved
-    st.session_state.update(saved)
+    """Set every composer control (the room's locks win). The widgets take the values when the
+    Train page next draws them (``restore_controls``): a value set under a widget's own key while
+    another page is shown would not reach the widget, so those keys are cleared instead."""
+    values = asdict(settings.with_locks(room_session.locks()))
+    st.session_state[LAYERS_KEY] = list(values.pop("layers"))
+    st.session_state[SAVED_KEY] = {f"composer_{name}": value for name, value in values.items()}
+    for key in [*CONTROL_DEFAULTS, *map(unit_key, range(MAX_LAYERS))]:
+        st.session_state.pop(key, None)
 
 
 def current_settings() -> Settings:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from app import composer, room_session
+from app.navigation import PAGES
 from app.state import MODEL_KEY, require_split, set_current_model
 from classroom.recipe import LABELS, Settings
 from core.persistence import ModelFileError
@@ -167,8 +168,9 @@ def learner_url() -> str:
 
 def _base_url() -> str:
     """The app's public address as the browser sees it (through any proxy), without the page."""
-    url = st.context.url or ""
-    return url.rstrip("/") if url else "http://localhost:8501"
+    url = (st.context.url or "http://localhost:8501").rstrip("/")
+    base, _, last = url.rpartition("/")
+    return base if last in {page.path for page in PAGES} else url
 
 
 def show_notices() -> None:
