@@ -15,8 +15,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import composer, room_session
+from app.text import as_text
 from classroom.board import RoomSnapshot
 from classroom.exercises import EXERCISES, progress
+from classroom.recipe import MAX_ABNORMAL_PERCENT
 from classroom.storage import RunRecord
 
 REFRESH_SECONDS = 15
@@ -48,8 +50,8 @@ def load_selected_recipe() -> None:
     composer.apply_settings(run.settings)
     locked = room_session.locks()
     note = " Your instructor's locked settings stay as they are." if locked else ""
-    st.session_state[NOTICE_KEY] = (f"Loaded the recipe of **{room_session.as_text(run.display_name)}**'s run "
-                                    f"(test AUC {run.test_auc:.3f}: {room_session.as_text(run.settings.describe())}) "
+    st.session_state[NOTICE_KEY] = (f"Loaded the recipe of **{as_text(run.display_name)}**'s run "
+                                    f"(test AUC {run.test_auc:.3f}: {as_text(run.settings.describe())}) "
                                     f"into your composer.{note}")
 
 
@@ -74,7 +76,8 @@ def auc_by_abnormal(runs: list[RunRecord]) -> go.Figure:
     means = pd.Series([r.test_auc for r in runs]).groupby(x).mean()
     fig.add_trace(go.Scatter(x=means.index, y=means.values, mode="lines+markers", name="class mean",
                              line=dict(width=3, color="#d62728")))
-    fig.update_layout(title="Test AUC vs abnormal % in training", xaxis_title="abnormal training beats (%)",
+    fig.update_layout(title="AUC vs abnormal %",
+                      xaxis=dict(title="abnormal beats in training (%)", range=[-3, MAX_ABNORMAL_PERCENT + 3]),
                       yaxis=_auc_axis(runs), legend=dict(x=0.99, xanchor="right", y=0.02, yanchor="bottom"),
                       **CHART)
     return fig
@@ -84,7 +87,7 @@ def auc_by_size(runs: list[RunRecord]) -> go.Figure:
     fig = go.Figure(go.Scatter(x=[r.param_count for r in runs], y=[r.test_auc for r in runs], mode="markers",
                                marker=dict(size=9, opacity=0.7), hovertext=[_hover(r) for r in runs],
                                hoverinfo="text", showlegend=False))
-    fig.update_layout(title="Test AUC vs parameter count", xaxis=dict(type="log", title="parameters"),
+    fig.update_layout(title="AUC vs model size", xaxis=dict(type="log", dtick=1, title="parameters (log scale)"),
                       yaxis=_auc_axis(runs), **CHART)
     return fig
 
@@ -93,7 +96,7 @@ def auc_by_optimizer(runs: list[RunRecord]) -> go.Figure:
     fig = go.Figure(go.Box(x=[composer.OPTIMIZER_NAMES[r.settings.optimizer] for r in runs],
                            y=[r.test_auc for r in runs], boxpoints="all", jitter=0.4, pointpos=0,
                            hovertext=[_hover(r) for r in runs], hoverinfo="text", showlegend=False))
-    fig.update_layout(title="Test AUC by optimizer", yaxis=_auc_axis(runs), **CHART)
+    fig.update_layout(title="AUC by optimizer", yaxis=_auc_axis(runs), **CHART)
     return fig
 
 
@@ -103,7 +106,7 @@ def completion_table(shot: RoomSnapshot) -> pd.DataFrame:
     for learner, name in shot.learners().items():
         runs, submissions = shot.runs_of(learner), shot.submissions_of(learner)
         rows.append({"Learner": name, "Runs": len(runs),
-                     **{e.title: "✓" if progress(e.id, runs, submissions).done else "" for e in EXERCISES.values()}})
+                     **{e.short: "✓" if progress(e.id, runs, submissions).done else "" for e in EXERCISES.values()}})
     return pd.DataFrame(rows)
 
 

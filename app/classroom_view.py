@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import composer, learner_work, room_session
 from app.navigation import HIDEABLE
-from app.room_session import as_text
+from app.text import as_text
 from classroom.exercises import EXERCISES, progress
 from classroom.recipe import LABELS
 from classroom.storage import MAX_DISPLAY_NAME, MAX_ROOM_NAME, NotInstructor
@@ -135,9 +135,9 @@ def instructor_panel() -> None:
     st.subheader("Links")
     learner, instructor = st.columns(2)
     learner.markdown("**Learner link**: share it (or just the code).")
-    learner.code(learner_work.learner_url(), language=None)
+    learner.code(learner_work.learner_url(), language=None, wrap_lines=True)
     instructor.markdown("**Your instructor link**: keep it private; it can change the room.")
-    instructor.code(learner_work.instructor_url(), language=None)
+    instructor.code(learner_work.instructor_url(), language=None, wrap_lines=True)
 
     st.subheader("Room settings")
     with st.form("classroom_instructor"):

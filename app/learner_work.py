@@ -174,7 +174,11 @@ def _base_url() -> str:
 
 
 def show_notices() -> None:
-    """What start() found wrong with the link, until the learner dismisses it."""
+    """What start() found wrong with the link, until the learner dismisses it, and a classroom
+    write that failed (once)."""
+    if room_session.NOTICE_KEY in st.session_state:
+        kind, text = st.session_state.pop(room_session.NOTICE_KEY)
+        getattr(st, kind)(text)
     notices = st.session_state.get(NOTICES_KEY)
     if not notices:
         return

@@ -10,7 +10,6 @@ session state once verified and goes with every change to the room; the storage 
 from __future__ import annotations
 
 import functools
-import re
 import logging
 from dataclasses import dataclass
 
@@ -165,11 +164,3 @@ def _write(action, failure: str) -> bool:
     room_cache().invalidate(membership().room)
     return True
 
-
-def as_text(text: str) -> str:
-    """``text`` (a learner's display name, a room name) escaped for Streamlit markdown: shown as
-    typed, never as a link, an image, HTML or formatting."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")

@@ -28,6 +28,7 @@ class Progress:
 @dataclass(frozen=True)
 class Exercise:
     id: str
+    short: str  # a column heading on the board
     title: str
     task: str
     hint: str
@@ -97,25 +98,25 @@ def _fool(runs, submissions) -> Progress:
 
 
 EXERCISES = {e.id: e for e in (
-    Exercise("threshold", "The threshold trade-off",
+    Exercise("threshold", "Threshold", "The threshold trade-off",
              f"On the Thresholds page, find a threshold where test precision is at least {TARGET_PRECISION:.0%} "
              f"while recall stays at least {TARGET_RECALL:.0%}, then press “Submit this threshold”.",
              "The best-F1 threshold from validation is a start. Raising it trades recall for precision: "
              "move it up in small steps and watch both tiles.", _threshold),
-    Exercise("smallest", "The smallest good model",
+    Exercise("smallest", "Smallest", "The smallest good model",
              f"Train the model with the fewest parameters that still reaches test AUC ≥ {TARGET_AUC} "
              f"(fewer than the default's {DEFAULT_PARAMS:,}).",
              "Try one layer and shrink the bottleneck: a few units may be enough. Check the parameter "
              "count under the network diagram.", _smallest),
-    Exercise("contamination", "5 % abnormal training beats",
+    Exercise("contamination", "5 % abnormal", "5 % abnormal training beats",
              "Train the default recipe twice: with 0 % and with 5 % abnormal beats in the training set. "
              "What happens to the test AUC?",
              "Only move the abnormal % slider; keep every other setting at its default. The report calls "
              "the model robust below 10 %: does that hold for this model?", _contamination),
-    Exercise("depth", "Does depth help?",
+    Exercise("depth", "Depth", "Does depth help?",
              "Train one model with 1 encoder layer and one with 8. Compare test AUC and training time.",
              "Use Add a layer / Remove the bottleneck. Deeper is slower: is it better?", _depth),
-    Exercise("fool", "Fool the model",
+    Exercise("fool", "Fooled", "Fool the model",
              "On the Draw page, draw a beat that looks normal to you but is judged abnormal (or the "
              "other way round), say what you meant to draw, and submit it.",
              "Start from the average normal beat and change one detail at a time; or draw something that "

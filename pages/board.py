@@ -2,6 +2,7 @@ import streamlit as st
 
 from app import board_view, room_session
 from app.state import use_app_navigation
+from app.text import as_text
 
 use_app_navigation()
 
@@ -11,6 +12,6 @@ if room_session.room() is None:
             "first.", icon=":material/groups:")
     st.page_link("pages/classroom.py", label="Go to the Classroom page", icon=":material/groups:")
     st.stop()
-st.markdown(f"Room **{room_session.as_text(room_session.room().name)}**: everyone's trainings, live. "
+st.markdown(f"Room **{as_text(room_session.room().name)}**: everyone's trainings, live. "
             "Where do the class's results agree, and where does one setting change everything?")
 board_view.live_board()

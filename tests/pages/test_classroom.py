@@ -3,6 +3,7 @@ the board, load each other's recipes; forged links and learner sessions change n
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,7 @@ def test_the_board_shows_every_run_with_its_numbers_and_names_as_text():
     assert row["Test AUC"] == pytest.approx(model.evaluation.test_auc)
     assert row["F1"] == pytest.approx(model.evaluation.test_metrics["f1"])
     assert (row["Abnormal %"], row["Seed"], row["Epochs"]) == (5, 2, 4)
-    assert "<img" not in texts(grace.markdown)  # names reach markdown only escaped
+    assert not re.search(r"(?<!\\)<img", texts(grace.markdown))  # names reach markdown only escaped
     charts = grace.get("plotly_chart")
     assert len(charts) == 3 and "&lt;img" in charts[0].proto.spec and "<img" not in charts[0].proto.spec
     completion = grace.dataframe[1].value
