@@ -11,12 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.drawing_view import GEOMETRY, PRESET_KEY, VERSION_KEY, UploadError, read_upload
+from app.drawing_view import GEOMETRY, PRESET_KEY, VERSION_KEY
 from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout
 from app.models import TrainedModel
 from core.attack import Flip, find_flips
 from core.drawing import initial_drawing
-from core.scoring import parse_row
 
 RESULT_KEY = "attack_result"
 LOADED_KEY = "attack_loaded"
@@ -54,17 +53,6 @@ def loaded_drawing() -> tuple[dict, str] | None:
     if loaded is None or loaded[0] != st.session_state.get(VERSION_KEY):
         return None
     return initial_drawing([loaded[1]], GEOMETRY), loaded[2]
-
-
-def upload_row(data: bytes, row: int, has_label: bool) -> np.ndarray:
-    """Row ``row`` (1-based line number) of an uploaded file as a model input; UploadError if none."""
-    lines = read_upload(data)
-    if not 1 <= row <= len(lines) or not lines[row - 1].strip() or lines[row - 1].lstrip().startswith("#"):
-        raise UploadError(f"Row {row} holds no beat: pick a row number from the table.")
-    try:
-        return parse_row(lines[row - 1], has_label)
-    except ValueError as exc:
-        raise UploadError(f"Row {row} can't be read as a beat: {exc}") from None
 
 
 # ---------------------------------------------------------------- drawing the result

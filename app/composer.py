@@ -16,7 +16,7 @@ from app import room_session
 from app.state import set_current_model
 from app.text import as_text
 from classroom.recipe import BATCH_SIZES, LEARNING_RATES, REGULARIZATION_RATES, Settings
-from core.data import SERIES_LENGTH, Beats, Composition, Split
+from core.data import Beats, Composition, Split
 from core.evaluation import evaluate
 from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
 from core.persistence import ModelFileError, from_bytes, to_bytes
@@ -262,11 +262,8 @@ def metric_tiles(model: TrainedModel, baseline: TrainedModel) -> list[dict]:
 
 def model_file(model: TrainedModel) -> bytes:
     """The model as a safetensors file, with its test numbers and training-set recipe."""
-    c = model.composition
-    return to_bytes(model.detector, {**model.evaluation.summary(), "train_size": model.train_size,
-                                     "composition": {"size": c.size, "abnormal_fraction": c.abnormal_fraction,
-                                                     "seed": c.seed},
-                                     "trained_at": model.trained_at})
+    return to_bytes(model.detector, {**model.evaluation.summary(), "trained_at": model.trained_at},
+                    model.composition, model.train_size)
 
 
 def model_file_name(model: TrainedModel) -> str:
@@ -275,23 +272,16 @@ def model_file_name(model: TrainedModel) -> str:
 
 def load_model_file(data: bytes, name: str, split: Split) -> TrainedModel:
     """A model from a file this app saved, evaluated on ``split``; ModelFileError otherwise."""
-    detector = from_bytes(data, name=name)
-    if detector.spec.input_size != SERIES_LENGTH:
-        raise ModelFileError(f"{name} expects beats of {detector.spec.input_size} points; "
-                             f"ECG5000 beats have {SERIES_LENGTH}")
-    saved = detector.metrics_ if isinstance(detector.metrics_, dict) else {}
-    try:
-        composition = Composition(**saved.get("composition", {}))
-        train_size = int(saved.get("train_size", 0))
-    except (TypeError, ValueError):
-        composition, train_size = Composition(), 0
+    saved = from_bytes(data, name=name)
+    detector = saved.detector
     result = detector.result_ or TrainResult("completed", len(detector.history_), 0.0, "loaded from file")
     try:
         evaluation = evaluate(detector, split)
     except (ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{name} could not score the ECG5000 beats: {exc}") from exc
-    model = TrainedModel(detector, evaluation, composition, result, f"Loaded from {name}", train_size)
-    trained_at = saved.get("trained_at")
+    model = TrainedModel(detector, evaluation, saved.composition or Composition(), result, f"Loaded from {name}",
+                         saved.train_size or 0)
+    trained_at = saved.metrics.get("trained_at")
     return replace(model, trained_at=trained_at) if isinstance(trained_at, str) and trained_at else model
 
 

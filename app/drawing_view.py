@@ -8,7 +8,6 @@ load a preset, because a mounted canvas keeps its own drawing whatever Python se
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,10 +18,12 @@ from app.figures import INPUT_COLOUR, NORMAL_COLOUR
 from app.models import TrainedModel
 from app.state import load_split
 from app.text import as_text
-from core.data import CLASS_NAMES, NORMAL_CLASS, SERIES_LENGTH, Beats, is_flat
+from core.beats_csv import BeatsFileError, decode_beats_file
+from core.data import CLASS_NAMES, NORMAL_CLASS, SERIES_LENGTH, Beats
+from core.detector import FLAT, REASONS, UNSCORABLE, BeatVerdict
 from core.drawing import (CanvasGeometry, DrawingError, drawing_to_model_input, initial_drawing,
                           strokes_from_canvas_json)
-from core.scoring import score_rows
+from core.scoring import ScoredFile, score_text
 
 GEOMETRY = CanvasGeometry(width=700, height=300)
 STROKE_COLOUR = INPUT_COLOUR
@@ -108,36 +109,33 @@ def _faint(colour: str, strength: float = 0.3) -> tuple[int, int, int]:
 # ---------------------------------------------------------------- the verdict
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """A drawn beat (z-scored, as the model sees it), its reconstruction, score and threshold."""
+def judge_drawing(model: TrainedModel, json_data: dict | None) -> BeatVerdict:
+    """The canvas's drawing judged by the model in use; raises ``DrawingError`` (a friendly message) if
+    the drawing is no beat."""
+    return model.detector.judge(drawing_to_model_input(json_data, GEOMETRY))[0]
 
-    beat: np.ndarray
-    reconstruction: np.ndarray
-    score: float
-    threshold: float
-    flat: bool
-    abnormal: bool  # the detector's own verdict (``predict``), flat-line rule included
 
-    @property
-    def margin(self) -> str:
-        """How far the score is from the threshold, in words."""
-        gap = self.score - self.threshold
-        if gap > 0:
-            return f"**{gap:.3f} above** the threshold {self.threshold:.3f} ({self.score / self.threshold:.1f}× it)"
-        return f"**{-gap:.3f} below** the threshold {self.threshold:.3f} ({self.score / self.threshold:.0%} of it)"
+def margin(verdict: BeatVerdict) -> str:
+    """How far the score is from the threshold, in words."""
+    gap = verdict.score - verdict.threshold
+    if gap > 0:
+        return f"**{gap:.3f} above** the threshold {verdict.threshold:.3f} ({verdict.score / verdict.threshold:.1f}× it)"
+    return f"**{-gap:.3f} below** the threshold {verdict.threshold:.3f} ({verdict.score / verdict.threshold:.0%} of it)"
 
-    def explanation(self) -> str:
-        if self.flat:
-            return ("### Abnormal: a flat line\nThere is no heartbeat in a flat line. The model alone would "
-                    f"not say so: it judges shape after rescaling every beat to mean 0 and spread 1, a flat "
-                    f"line has no spread and becomes all zeros, and its score {self.score:.3f} is "
-                    f"{self.margin}. So a flat drawing is flagged before the score is read.")
-        if self.abnormal:
-            return (f"### Abnormal\nThe model could not rebuild your beat: its anomaly score "
-                    f"**{self.score:.3f}** is {self.margin}.")
-        return (f"### Normal\nThe model rebuilt your beat closely: its anomaly score **{self.score:.3f}** "
-                f"is {self.margin}.")
+
+def explanation(verdict: BeatVerdict) -> str:
+    if verdict.reason == FLAT:
+        return ("### Abnormal: a flat line\nThere is no heartbeat in a flat line. The model alone would "
+                f"not say so: it judges shape after rescaling every beat to mean 0 and spread 1, a flat "
+                f"line has no spread and becomes all zeros, and its score {verdict.score:.3f} is "
+                f"{margin(verdict)}. So a flat drawing is flagged before the score is read.")
+    if verdict.reason == UNSCORABLE:
+        return f"### Abnormal: no score\nThe model could not score this beat: {verdict.explanation}."
+    if verdict.abnormal:
+        return (f"### Abnormal\nThe model could not rebuild your beat: its anomaly score "
+                f"**{verdict.score:.3f}** is {margin(verdict)}.")
+    return (f"### Normal\nThe model rebuilt your beat closely: its anomaly score **{verdict.score:.3f}** "
+            f"is {margin(verdict)}.")
 
 
 def is_blank(json_data: dict | None) -> bool:
@@ -145,15 +143,6 @@ def is_blank(json_data: dict | None) -> bool:
         return not strokes_from_canvas_json(json_data)
     except DrawingError:  # too big to read, so not blank
         return False
-
-
-def judge_drawing(model: TrainedModel, json_data: dict | None) -> Verdict:
-    """The canvas's drawing through the model; raises ``DrawingError`` (a friendly message) if the
-    drawing is no beat."""
-    beat = drawing_to_model_input(json_data, GEOMETRY)
-    detector = model.detector
-    return Verdict(beat, detector.reconstruct(beat)[0], float(detector.decision_function(beat)[0]),
-                   model.threshold, flat=bool(is_flat(beat)[0]), abnormal=bool(detector.predict(beat)[0]))
 
 
 # ---------------------------------------------------------------- uploaded beats
@@ -168,45 +157,71 @@ def read_upload(data: bytes) -> list[str]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(f"That file is {len(data) / 2**20:.1f} MB; files up to "
                           f"{MAX_UPLOAD_MB} MB can be scored here.")
-    if not data.strip():
-        raise UploadError("That file is empty. Upload a CSV with one beat per row, e.g. `0.1, 0.5, 1.2, ...`.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = "\x00"
-    if "\x00" in text:
-        raise UploadError("That doesn't look like a text file. Upload a CSV (plain text) with one beat "
-                          "per row, numbers separated by commas, semicolons or spaces.")
-    lines = text.splitlines()
+        lines = decode_beats_file(data).splitlines()
+    except BeatsFileError as exc:
+        raise UploadError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
     if len(lines) > MAX_UPLOAD_ROWS:
         raise UploadError(f"That file has {len(lines):,} rows; up to {MAX_UPLOAD_ROWS:,} can be scored here.")
     return lines
 
 
-def score_upload(model: TrainedModel, data: bytes, has_label: bool = False) -> pd.DataFrame:
-    """One table row per beat row of the file: row number, score, verdict, or why it was skipped."""
-    lines = read_upload(data)
-    rows = []
-    for row in score_rows(model.detector, lines, has_label):
-        if "error" in row:
-            rows.append({"row": row["row"], "score": None, "verdict": "skipped", "problem": row["error"]})
-            continue
-        flat = row.get("flat", False)
-        rows.append({"row": row["row"], "score": row["score"], "verdict": "abnormal" if row["anomaly"] else "normal",
-                     "problem": "a flat row: no beat in it" if flat else ""})
-    if not rows:
+def score_upload(model: TrainedModel, data: bytes, has_label: bool = False) -> ScoredFile:
+    """Every beat row of the file judged by the model in use, or an ``UploadError`` if none can be."""
+    scored = score_text(model.detector, read_upload(data), has_label)
+    if not scored.rows:
         raise UploadError("No beats in that file: every line is blank or a comment (#).")
-    if all(r["verdict"] == "skipped" for r in rows):
-        raise UploadError(f"No row of that file could be read as a beat (row {rows[0]['row']}: "
-                          f"{as_text(rows[0]['problem'])}). Upload one beat per row, numbers only.")
+    if scored.judgement is None:
+        first = scored.rows[0]
+        raise UploadError(f"No row of that file could be read as a beat (row {first.row}: "
+                          f"{as_text(first.error)}). Upload one beat per row, numbers only.")
+    return scored
+
+
+def upload_table(scored: ScoredFile) -> pd.DataFrame:
+    """One row per file row: (label,) score, verdict, and why: the verdict's reason or why it was skipped."""
+    rows = []
+    for record in scored.records():
+        label = {"label": record.get("label")} if scored.has_label else {}
+        if "error" in record:
+            rows.append({"row": record["row"], **label, "score": None, "verdict": "skipped", "why": record["error"]})
+        else:
+            rows.append({"row": record["row"], **label, "score": record["score"],
+                         "verdict": "abnormal" if record["anomaly"] else "normal", "why": REASONS[record["reason"]]})
     return pd.DataFrame(rows).set_index("row")
 
 
-def upload_summary(table: pd.DataFrame) -> str:
-    counts = table["verdict"].value_counts()
-    scored = int(counts.get("normal", 0) + counts.get("abnormal", 0))
-    summary = (f"{scored:,} beat{'s' if scored != 1 else ''} scored: {counts.get('normal', 0):,} normal, "
-               f"{counts.get('abnormal', 0):,} abnormal.")
-    if counts.get("skipped"):
-        summary += f" {counts['skipped']:,} row{'s' if counts['skipped'] != 1 else ''} skipped (see *problem*)."
+def upload_summary(scored: ScoredFile) -> str:
+    counts = scored.counts()
+    judged = counts["normal"] + counts["abnormal"]
+    summary = (f"{judged:,} beat{'s' if judged != 1 else ''} scored: {counts['normal']:,} normal, "
+               f"{counts['abnormal']:,} abnormal.")
+    if counts["skipped"]:
+        summary += f" {counts['skipped']:,} row{'s' if counts['skipped'] != 1 else ''} skipped (see *why*)."
     return summary
+
+
+LABEL_HINT = ("Every row of this file starts with a whole number from 1 to 5, like the class labels of UCR "
+              "files. If those are labels, tick *Each row starts with a class label*: now they are read as "
+              "the beat's first value.")
+
+
+def confusion_table(scored: ScoredFile) -> pd.DataFrame | None:
+    """Verdicts against the file's labels as a 2 x 2 table, or None for a file without labels."""
+    c = scored.confusion()
+    if c is None:
+        return None
+    return pd.DataFrame({"model says normal": [c.tn, c.fn], "model says abnormal": [c.fp, c.tp]},
+                        index=["label normal (1)", "label abnormal (2-5)"])
+
+
+def accuracy_sentence(scored: ScoredFile) -> str:
+    c = scored.confusion()
+    total = c.tp + c.fp + c.tn + c.fn
+    return (f"Against the file's labels the model is right on **{c.tp + c.tn:,} of {total:,}** beats: accuracy "
+            f"**{c.metrics()['accuracy']:.1%}**. It flagged {c.fp:,} normal beat{'s' if c.fp != 1 else ''} and "
+            f"missed {c.fn:,} abnormal one{'s' if c.fn != 1 else ''}.")
+
+
+def results_csv(table: pd.DataFrame) -> bytes:
+    return table.to_csv().encode()

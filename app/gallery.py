@@ -17,6 +17,7 @@ from app.figures import score_axis_max
 from app.models import ReplayFrame, TrainedModel
 from app.static_figures import beat_svg, histogram_svg, network_svg
 from core.data import CLASS_NAMES, NORMAL_CLASS, Beats
+from core.detector import ABOVE, BELOW, BeatVerdict
 from core.metrics import ThresholdSweep, auc
 
 ALL_CLASSES = 0  # the gallery filter's "no filter" option
@@ -32,45 +33,28 @@ def gallery_sample(beats: Beats, cls: int, seed: int, size: int = GALLERY_SIZE) 
     return np.sort(rng.choice(pool, min(size, len(pool)), replace=False))
 
 
-@dataclass(frozen=True)
-class BeatVerdict:
-    """One beat run through the model and judged against the model's threshold."""
-
-    beat: np.ndarray
-    reconstruction: np.ndarray
-    score: float
-    threshold: float
-    true_class: int
-
-    @property
-    def flagged(self) -> bool:
-        return self.score > self.threshold
-
-    @property
-    def verdict(self) -> str:
-        return "abnormal" if self.flagged else "normal"
-
-    @property
-    def correct(self) -> bool:
-        return self.flagged == (self.true_class != NORMAL_CLASS)
-
-    def comparison(self) -> str:
-        """The rule at work, in numbers: "Anomaly score **0.393** > threshold **0.132**"."""
-        return f"Anomaly score **{self.score:.3f}** {'>' if self.flagged else '≤'} threshold **{self.threshold:.3f}**"
-
-    def explanation(self) -> str:
-        truth = f"This is a **{CLASS_NAMES[self.true_class]}** beat (class {self.true_class})"
-        if self.correct:
-            return f"Right. {truth}, so **{self.verdict}** is the correct verdict."
-        mistake = "a false alarm" if self.flagged else "a missed anomaly"
-        return f"Wrong: {mistake}. {truth}, yet the model says **{self.verdict}**."
-
-
 def judge_beat(model: TrainedModel, beats: Beats, index: int) -> BeatVerdict:
-    beat = beats.x[index]
-    reconstruction = model.detector.reconstruct(beat)[0]
-    score = float(model.detector.decision_function(beat)[0])
-    return BeatVerdict(beat, reconstruction, score, model.threshold, int(beats.y[index]))
+    """Test beat ``index`` judged by the model in use (``AutoencoderDetector.judge``: one forward pass)."""
+    return model.detector.judge(beats.x[index])[0]
+
+
+def score_against_threshold(judged: BeatVerdict) -> str:
+    """The rule at work, in numbers: "Anomaly score **0.393** > threshold **0.132**"."""
+    sign = ">" if judged.score > judged.threshold else "≤"
+    rule = f"Anomaly score **{judged.score:.3f}** {sign} threshold **{judged.threshold:.3f}**"
+    return rule if judged.reason in (ABOVE, BELOW) else f"{rule}, but the beat is {judged.explanation}"
+
+
+def is_correct(judged: BeatVerdict, true_class: int) -> bool:
+    return judged.abnormal == (true_class != NORMAL_CLASS)
+
+
+def explanation(judged: BeatVerdict, true_class: int) -> str:
+    truth = f"This is a **{CLASS_NAMES[true_class]}** beat (class {true_class})"
+    if is_correct(judged, true_class):
+        return f"Right. {truth}, so **{judged.verdict}** is the correct verdict."
+    mistake = "a false alarm" if judged.abnormal else "a missed anomaly"
+    return f"Wrong: {mistake}. {truth}, yet the model says **{judged.verdict}**."
 
 
 def typical_beats(model: TrainedModel, beats: Beats) -> tuple[int, int]:
@@ -113,16 +97,15 @@ def network_picture(widths: tuple[int, ...]) -> str:
     return network_svg(list(widths))
 
 
-def beat_picture(model: TrainedModel, beats: Beats, index: int, size: tuple[float, float] = (6.0, 2.8)) -> str:
-    """Beat ``index`` against the model's reconstruction."""
-    return _beat_picture(model.id, index, size, model, beats)
+def beat_picture(model: TrainedModel, index: int, judged: BeatVerdict,
+                 size: tuple[float, float] = (6.0, 2.8)) -> str:
+    """Test beat ``index`` (``judged`` by ``model``) against the model's reconstruction."""
+    return _beat_picture(model.id, index, size, judged)
 
 
 @st.cache_data(max_entries=BEAT_PICTURES, show_spinner=False)
-def _beat_picture(model_id: int, index: int, size: tuple[float, float], _model: TrainedModel,
-                  _beats: Beats) -> str:
-    judged = judge_beat(_model, _beats, index)
-    return beat_svg(judged.beat, judged.reconstruction, size=size)
+def _beat_picture(model_id: int, index: int, size: tuple[float, float], _judged: BeatVerdict) -> str:
+    return beat_svg(_judged.beat, _judged.reconstruction, size=size)
 
 
 def score_picture(model: TrainedModel, beats: Beats) -> str:

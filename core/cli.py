@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from core import cli_lab
@@ -51,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score beats from a CSV file, one beat per row")
     score.add_argument("beats", help="CSV/text file: one beat per row (any length, resampled to 140)")
     score.add_argument("--model", required=True, help="a model file written by 'train --save'")
-    score.add_argument("--has-label", action="store_true", help="drop the first value of each row (UCR files)")
-    score.add_argument("--json", action="store_true", help="print one JSON object per row")
+    score.add_argument("--has-label", action="store_true",
+                       help="each row starts with its class label 1-5 (UCR files): verdicts are compared with it")
+    score.add_argument("--json", action="store_true",
+                       help='print one JSON object per row, then one {"summary": ...} (strict JSON)')
     cli_lab.add_parsers(sub)
     return parser
 
@@ -114,8 +115,8 @@ def _train(args) -> int:
         "seed": config.seed,
     }
     if args.save:
-        saved = {**evaluation.summary(), "train_size": training.train_size, "composition": asdict(composition)}
-        report["saved"] = str(save_detector(detector, args.save, saved))
+        report["saved"] = str(save_detector(detector, args.save, evaluation.summary(), composition,
+                                            training.train_size))
     if args.json:
         print(json.dumps(report))
     else:
@@ -132,17 +133,44 @@ def _train(args) -> int:
 
 
 def _score(args) -> int:
+    from core.beats_csv import BeatsFileError, decode_beats_file
+    from core.detector import REASONS
     from core.persistence import load_detector
-    from core.scoring import score_rows
+    from core.scoring import score_text
 
     detector = load_detector(args.model)
-    lines = Path(args.beats).read_text().splitlines()
-    for row in score_rows(detector, lines, has_label=args.has_label):
+    if detector.threshold_ is None:
+        raise ValueError(f"{args.model} has no threshold (it was saved before calibration): it can't judge beats")
+    try:
+        text = decode_beats_file(Path(args.beats).read_bytes())
+    except BeatsFileError as exc:
+        raise BeatsFileError(f"{args.beats}: {exc}") from None
+    scored = score_text(detector, text.splitlines(), has_label=args.has_label)
+    for row in scored.records():
         if args.json:
-            print(json.dumps(row))
+            print(json.dumps(row, allow_nan=False))
         elif "error" in row:
-            print(f"row {row['row']}: error: {row['error']}")
+            print(f"row {row['row']}: skipped: {row['error']}")
         else:
-            verdict = {True: "ABNORMAL", False: "normal", None: "no threshold"}[row["anomaly"]]
-            print(f"row {row['row']}: score {row['score']:.4f}  {verdict}")
-    return 0
+            score = "no score" if row["score"] is None else f"score {row['score']:.4f}"
+            label = f"  (label {row['label']})" if "label" in row else ""
+            print(f"row {row['row']}: {score}  {'ABNORMAL' if row['anomaly'] else 'normal'}: "
+                  f"{REASONS[row['reason']]}{label}")
+    summary = scored.summary()
+    if args.json:
+        print(json.dumps({"summary": summary}, allow_nan=False))
+    else:
+        print(_summary_line(summary, scored.looks_labelled))
+    return 0 if scored.judgement is not None else 1
+
+
+def _summary_line(summary: dict, looks_labelled: bool) -> str:
+    line = (f"summary: {summary['normal'] + summary['abnormal']} beats scored: {summary['normal']} normal, "
+            f"{summary['abnormal']} abnormal; {summary['skipped']} rows skipped")
+    if "confusion" in summary:
+        c = summary["confusion"]
+        line += (f"\nagainst the labels: accuracy {summary['accuracy']:.3f}  (abnormal called abnormal {c['tp']}, "
+                 f"normal called abnormal {c['fp']}, normal called normal {c['tn']}, abnormal called normal {c['fn']})")
+    if looks_labelled:
+        line += "\nnote: every row starts with a whole number from 1 to 5: if those are class labels, add --has-label"
+    return line

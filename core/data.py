@@ -143,8 +143,15 @@ def compose_training_set(pool: Beats, composition: Composition) -> Beats:
 
 
 def zscore(beats: np.ndarray) -> np.ndarray:
-    """Per-beat z-score (the dataset's own normalisation); a flat beat becomes all zeros."""
+    """Per-beat z-score (the dataset's own normalisation); a flat beat becomes all zeros.
+
+    A z-score doesn't depend on the beat's scale, so each beat is first divided by its largest
+    magnitude: beats near 1e155 or 1e308 would otherwise overflow the squares and come out flat
+    or NaN. A beat is flat when its spread is under 1e-8 of that magnitude (float32 noise).
+    """
     beats = np.asarray(beats, dtype=np.float64)
+    magnitude = np.abs(beats).max(axis=-1, keepdims=True)
+    beats = beats / np.where(np.isfinite(magnitude) & (magnitude > 0), magnitude, 1.0)
     centred = beats - beats.mean(axis=-1, keepdims=True)
     sd = beats.std(axis=-1, ddof=1, keepdims=True)
     return (centred / np.where(sd > 1e-8, sd, 1.0)).astype(np.float32)
@@ -165,4 +172,7 @@ def resample(values: np.ndarray, length: int = SERIES_LENGTH) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or len(values) < 2:
         raise ValueError(f"a beat needs at least 2 values, got {values.size}")
-    return np.interp(np.linspace(0, 1, length), np.linspace(0, 1, len(values)), values)
+    # Interpolating values / magnitude, not the values, keeps slopes between values near 1e308 finite.
+    magnitude = np.abs(values).max()
+    magnitude = magnitude if np.isfinite(magnitude) and magnitude > 0 else 1.0
+    return magnitude * np.interp(np.linspace(0, 1, length), np.linspace(0, 1, len(values)), values / magnitude)

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
 METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "fpr", "fnr", "tpr", "tnr")
+ERROR_KINDS = ("mse", "mae")
 
 
 def reconstruction_errors(x: np.ndarray, reconstruction: np.ndarray, kind: str = "mse") -> np.ndarray:

@@ -114,6 +114,9 @@ class EpochEnd:
     seconds: float  # training-loop time so far
 
 
+STATUSES = ("completed", "stopped", "diverged")  # how a run can end: TrainResult.status
+
+
 @dataclass(frozen=True)
 class TrainResult:
     status: Literal["completed", "stopped", "diverged"]

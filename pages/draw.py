@@ -2,9 +2,10 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app import attack_view, exercise_view
-from app.drawing_view import (GEOMETRY, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError,
-                              background_png, canvas_key, current_preset, is_blank, judge_drawing, remount_canvas,
-                              score_upload, upload_summary)
+from app.drawing_view import (GEOMETRY, LABEL_HINT, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH,
+                              UploadError, accuracy_sentence, background_png, canvas_key, confusion_table,
+                              current_preset, explanation, is_blank, judge_drawing, remount_canvas, results_csv,
+                              score_upload, upload_summary, upload_table)
 from app.figures import beat_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
@@ -48,7 +49,7 @@ else:
     chart.caption("Your beat as the model sees it, and the model's reconstruction; the shaded gap is the error.")
     chart.plotly_chart(beat_figure(verdict.beat, verdict.reconstruction), key="draw_beat_chart",
                        config={"displayModeBar": False})
-    (words.error if verdict.abnormal else words.success)(verdict.explanation())
+    (words.error if verdict.abnormal else words.success)(explanation(verdict))
     score, threshold = words.columns(2)
     score.metric("Anomaly score", f"{verdict.score:.3f}", f"{verdict.score - verdict.threshold:+.3f} vs threshold",
                  delta_color="inverse")
@@ -76,22 +77,35 @@ st.markdown("Upload a CSV with **one beat per row**: numbers separated by commas
             "number of them per row (each row is resampled to 140 points and rescaled like a drawing). "
             "Blank lines and lines starting with `#` are skipped.")
 upload = st.file_uploader("CSV of beats", type=["csv", "txt"], key="draw_upload", max_upload_size=MAX_UPLOAD_MB)
-has_label = st.checkbox("Each row starts with a class label (UCR format)", key="draw_upload_has_label")
+has_label = st.checkbox("Each row starts with a class label 1-5 (UCR format): compare the verdicts with it",
+                        key="draw_upload_has_label")
 if upload is not None:
     try:
-        table = score_upload(model, upload.getvalue(), has_label)
+        scored = score_upload(model, upload.getvalue(), has_label)
     except UploadError as problem:
         st.warning(str(problem))
     else:
-        st.caption(f"{upload_summary(table)} Threshold {model.threshold:.3f} ({as_text(model.label)}).")
-        st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f")})
-        row_column, load_column = st.columns([1, 3], vertical_alignment="bottom")
-        row = row_column.number_input("Row", min_value=1, step=1, key="attack_upload_row")
+        table = upload_table(scored)
+        st.caption(f"{upload_summary(scored)} Threshold {model.threshold:.3f} ({as_text(model.label)}).")
+        if scored.looks_labelled:
+            st.info(LABEL_HINT)
+        confusion = confusion_table(scored)
+        if confusion is not None:
+            words, matrix = st.columns([2, 3], vertical_alignment="center")
+            words.markdown(accuracy_sentence(scored))
+            matrix.dataframe(confusion)
+        st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f"),
+                                           "why": st.column_config.TextColumn(width="large")})
+        row_column, load_column = st.columns([1, 1], vertical_alignment="bottom")
+        rows = [row.row for row in scored.readable]
+        picked = row_column.selectbox("Plot a row with its reconstruction", rows, key="draw_upload_row",
+                                      format_func=lambda row: f"row {row}: {table.loc[row, 'verdict']}")
+        judged = scored.verdict(picked)
         if load_column.button("Load this row onto the canvas", key="attack_upload_load", icon=":material/upload:"):
-            try:
-                values = attack_view.upload_row(upload.getvalue(), int(row), has_label)
-            except UploadError as problem:
-                st.warning(str(problem))
-            else:
-                attack_view.load_into_canvas(values, f"Loaded row {int(row)} of {as_text(upload.name)}.")
-                st.rerun()
+            attack_view.load_into_canvas(judged.beat, f"Loaded row {picked} of {as_text(upload.name)}.")
+            st.rerun()
+        st.plotly_chart(beat_figure(judged.beat, judged.reconstruction, title=f"Row {picked}: {judged.verdict}"),
+                        key="draw_upload_chart", config={"displayModeBar": False})
+        st.download_button("Download the results (CSV)", results_csv(table), key="draw_upload_download",
+                           file_name=f"{upload.name.rsplit('.', 1)[0]}-verdicts.csv", mime="text/csv",
+                           icon=":material/download:", on_click="ignore")

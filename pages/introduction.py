@@ -3,9 +3,9 @@ import time
 import streamlit as st
 
 from app.figures import ABNORMAL_COLOUR, NORMAL_COLOUR, class_label, sparkline_svg
-from app.gallery import (ALL_CLASSES, accuracy_comparison, beat_picture, frame_summary, gallery_sample,
-                         judge_beat, markdown_table, network_picture, next_epoch, replay_picture,
-                         replay_source, score_picture, typical_beats)
+from app.gallery import (ALL_CLASSES, accuracy_comparison, beat_picture, explanation, frame_summary,
+                         gallery_sample, is_correct, judge_beat, markdown_table, network_picture, next_epoch,
+                         replay_picture, replay_source, score_against_threshold, score_picture, typical_beats)
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from app.static_figures import markdown_picture
 from app.text import as_text
@@ -45,10 +45,10 @@ words.markdown(
     f"comes back badly. Here: a typical normal test beat scores **{normal_beat.score:.3f}**, a typical "
     f"abnormal one **{abnormal_beat.score:.3f}**.")
 normal_picture.markdown(f"**Normal** · score {normal_beat.score:.3f}")
-normal_picture.markdown(markdown_picture(beat_picture(model, test, normal_index, size=(3.4, 2.5)),
+normal_picture.markdown(markdown_picture(beat_picture(model, normal_index, normal_beat, size=(3.4, 2.5)),
                                          "A typical normal test beat and its reconstruction"))
-abnormal_picture.markdown(f"**{CLASS_NAMES[abnormal_beat.true_class]}** · score {abnormal_beat.score:.3f}")
-abnormal_picture.markdown(markdown_picture(beat_picture(model, test, abnormal_index, size=(3.4, 2.5)),
+abnormal_picture.markdown(f"**{CLASS_NAMES[int(test.y[abnormal_index])]}** · score {abnormal_beat.score:.3f}")
+abnormal_picture.markdown(markdown_picture(beat_picture(model, abnormal_index, abnormal_beat, size=(3.4, 2.5)),
                                            "A typical abnormal test beat and its reconstruction"))
 
 words, picture = st.columns([2, 3], vertical_alignment="center")
@@ -112,10 +112,11 @@ def beat_gallery() -> None:
     judged = judge_beat(model, test, selected)
     chart, verdict = st.columns([3, 2], vertical_alignment="center")
     chart.markdown(f"**Beat #{selected}**: input vs reconstruction")
-    chart.markdown(markdown_picture(beat_picture(model, test, selected), f"Beat #{selected} and its reconstruction"))
+    chart.markdown(markdown_picture(beat_picture(model, selected, judged), f"Beat #{selected} and its reconstruction"))
     verdict.subheader(f"Verdict: {judged.verdict}", anchor=False)
-    verdict.markdown(judged.comparison())
-    (verdict.success if judged.correct else verdict.error)(judged.explanation())
+    verdict.markdown(score_against_threshold(judged))
+    true_class = int(test.y[selected])
+    (verdict.success if is_correct(judged, true_class) else verdict.error)(explanation(judged, true_class))
     verdict.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in "
                     f"use ({as_text(model.label)}), chosen on the validation set.")
 

@@ -10,7 +10,8 @@ import pytest
 
 import core.ucr as ucr
 from core.cli import main
-from core.persistence import load_detector, save_detector
+from core.data import Composition
+from core.persistence import load_detector, load_model, save_detector
 
 TRAIN_KEYS = {"status", "message", "threshold", "threshold_rule", "val_auc", "test_auc", "test", "test_confusion",
               "train_seconds", "epochs", "train_size", "params", "layers", "device", "seed"}
@@ -26,7 +27,17 @@ def run(argv) -> int:
 
 
 def json_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines()]
+    """Strict JSON per line: NaN or Infinity would be refused."""
+    def refuse(constant):
+        raise ValueError(f"not strict JSON: {constant}")
+
+    return [json.loads(line, parse_constant=refuse) for line in text.splitlines()]
+
+
+def scored_rows(text: str) -> tuple[list[dict], dict]:
+    """``score --json`` output: (one object per row, the summary)."""
+    *rows, last = json_lines(text)
+    return rows, last["summary"]
 
 
 @pytest.fixture
@@ -108,9 +119,11 @@ def test_train_json_on_synthetic_files(capsys, synthetic_data, tmp_path):
     assert 0 <= report["test_auc"] <= 1 and report["train_seconds"] > 0
     assert sum(report["test_confusion"].values()) == 1000
     assert report["saved"] == str(model)
-    loaded = load_detector(model)
+    saved = load_model(model)
+    loaded = saved.detector
     assert loaded.threshold_ == pytest.approx(report["threshold"])
-    assert loaded.metrics_["test_auc"] == pytest.approx(report["test_auc"])
+    assert saved.metrics["test_auc"] == pytest.approx(report["test_auc"])
+    assert saved.composition == Composition(None, 0.0, seed=3) and saved.train_size == 1751
     assert [h["epoch"] for h in loaded.history_] == [1, 2, 3]
 
 
@@ -162,34 +175,91 @@ def beats_file(split500, tmp_path):
     return path, np.stack([normal, abnormal])
 
 
-def test_score_json_prints_one_object_per_row(capsys, model_file, beats_file, fitted_detector):
+def test_score_json_prints_one_object_per_row_then_a_summary(capsys, model_file, beats_file, fitted_detector):
     path, beats = beats_file
     assert run(["score", path, "--model", model_file, "--json"]) == 0
-    rows = json_lines(capsys.readouterr().out)
+    rows, summary = scored_rows(capsys.readouterr().out)
     assert [r["row"] for r in rows] == [2, 3, 5]
     assert rows[1] == {"row": 3, "error": "value 3 ('three') is not a number"}
     scores = fitted_detector.decision_function(beats)
     assert rows[0]["score"] == pytest.approx(scores[0], rel=1e-4) and rows[0]["anomaly"] is False
     assert rows[2]["score"] == pytest.approx(scores[1], rel=1e-4) and rows[2]["anomaly"] is True
+    assert (rows[0]["reason"], rows[2]["reason"]) == ("below", "above")
+    assert summary == {"normal": 1, "abnormal": 1, "skipped": 1}
 
 
 def test_score_human_readable(capsys, model_file, beats_file):
     path, _ = beats_file
     assert run(["score", path, "--model", model_file]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3
-    assert lines[0].startswith("row 2: score ") and lines[0].endswith("normal")
-    assert lines[1] == "row 3: error: value 3 ('three') is not a number"
-    assert lines[2].startswith("row 5: score ") and lines[2].endswith("ABNORMAL")
+    assert len(lines) == 4
+    assert lines[0].startswith("row 2: score ") and lines[0].endswith("normal: score at or below the threshold")
+    assert lines[1] == "row 3: skipped: value 3 ('three') is not a number"
+    assert lines[2].startswith("row 5: score ") and lines[2].endswith("ABNORMAL: score above the threshold")
+    assert lines[3] == "summary: 2 beats scored: 1 normal, 1 abnormal; 1 rows skipped"
 
 
-def test_score_with_labels(capsys, model_file, split500, tmp_path, fitted_detector):
+def test_score_with_labels_reports_the_confusion_and_accuracy(capsys, model_file, split500, tmp_path,
+                                                             fitted_detector):
     path = tmp_path / "labelled.txt"
-    np.savetxt(path, np.column_stack([split500.test.y[:5], split500.test.x[:5]]), fmt="%.7e")
+    np.savetxt(path, np.column_stack([split500.test.y[:30], split500.test.x[:30]]), fmt="%.7e")
     assert run(["score", path, "--model", model_file, "--has-label", "--json"]) == 0
-    rows = json_lines(capsys.readouterr().out)
-    np.testing.assert_allclose([r["score"] for r in rows], fitted_detector.decision_function(split500.test.x[:5]),
-                               rtol=1e-4)
+    rows, summary = scored_rows(capsys.readouterr().out)
+    scores = fitted_detector.decision_function(split500.test.x[:30])
+    np.testing.assert_allclose([r["score"] for r in rows], scores, rtol=1e-4)
+    assert [r["label"] for r in rows] == split500.test.y[:30].tolist()
+    said, truth = scores > fitted_detector.threshold_, split500.test.is_anomaly[:30].astype(bool)
+    assert summary["confusion"] == {"tp": int((said & truth).sum()), "fp": int((said & ~truth).sum()),
+                                    "tn": int((~said & ~truth).sum()), "fn": int((~said & truth).sum())}
+    assert summary["accuracy"] == pytest.approx(float((said == truth).mean()))
+    assert run(["score", path, "--model", model_file, "--has-label"]) == 0
+    out = capsys.readouterr().out
+    assert f"against the labels: accuracy {float((said == truth).mean()):.3f}" in out
+    assert run(["score", path, "--model", model_file]) == 0  # the same file without --has-label
+    assert "note: every row starts with a whole number from 1 to 5: if those are class labels, add --has-label" \
+        in capsys.readouterr().out
+
+
+def test_score_json_is_strict_for_extreme_rows(capsys, model_file, tmp_path):
+    path = tmp_path / "extreme.csv"
+    path.write_text("\n".join([",".join(["1.7e308"] + ["0"] * 29),
+                               ",".join(f"{v:.6e}" for v in np.sin(np.linspace(0, 6, 140)) * 1e155),
+                               ",".join(["1e155"] * 140), "1,2", "1,5;2,3;" + ";".join(["4"] * 30), "1,,2"]))
+    assert run(["score", path, "--model", model_file, "--json"]) == 0
+    rows, summary = scored_rows(capsys.readouterr().out)  # strict: no NaN or Infinity anywhere
+    assert rows[0]["anomaly"] is True and rows[0]["reason"] == "above" and np.isfinite(rows[0]["score"])
+    assert rows[1]["reason"] in ("above", "below")  # judged by its shape: not "flat"
+    assert rows[2]["reason"] == "flat"
+    assert rows[3] == {"row": 4, "error": "a beat needs at least 20 values, got 2"}
+    assert "decimal commas" in rows[4]["error"] and "value 2 is empty" in rows[5]["error"]
+    assert summary["skipped"] == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"\n  \n", "is empty"),
+    (b"\xfa\xfb", "is not UTF-8 or UTF-16 text"),
+])
+def test_score_refuses_a_file_without_beats(capsys, model_file, tmp_path, content, message):
+    path = tmp_path / "beats.csv"
+    path.write_bytes(content)
+    assert run(["score", path, "--model", model_file]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"error: {path}: the file") and message in err
+
+
+def test_score_exits_1_when_no_row_is_a_beat(capsys, model_file, tmp_path):
+    path = tmp_path / "beats.csv"
+    path.write_text("name,age\nbob,42\n")
+    assert run(["score", path, "--model", model_file]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "summary: 0 beats scored: 0 normal, 0 abnormal; 2 rows skipped"
+
+
+def test_score_reads_a_utf16_file_with_a_byte_order_mark(capsys, model_file, beats_file):
+    path, _ = beats_file
+    path.write_bytes(path.read_text().encode("utf-16"))
+    assert run(["score", path, "--model", model_file, "--json"]) == 0
+    assert [r["row"] for r in scored_rows(capsys.readouterr().out)[0]] == [2, 3, 5]
 
 
 def test_score_refuses_a_bad_model_file(capsys, beats_file, tmp_path):
@@ -228,10 +298,26 @@ def test_train_json_then_score_on_the_real_data(capsys, real_data_dir, tmp_path)
     csv.write_text("\n".join(",".join(f"{v:.7g}" for v in [beats.y[i], *beats.x[i]]) for i in picks)
                    + "\n1,2,x\n")
     assert run(["score", csv, "--model", model, "--has-label", "--json"]) == 0
-    rows = json_lines(capsys.readouterr().out)
+    rows, _ = scored_rows(capsys.readouterr().out)
     assert [r["row"] for r in rows] == [1, 2, 3, 4]
     assert all(isinstance(r["score"], float) and isinstance(r["anomaly"], bool) for r in rows[:3])
     assert rows[3] == {"row": 4, "error": "value 3 ('x') is not a number"}
     detector = load_detector(model)
     np.testing.assert_allclose([r["score"] for r in rows[:3]], detector.decision_function(beats.x[picks]),
                                rtol=1e-3, atol=1e-5)
+
+
+def test_score_refuses_a_crafted_model_file_before_building_it(capsys, model_file, beats_file, tmp_path):
+    import struct
+
+    from safetensors import safe_open
+
+    with safe_open(str(model_file), framework="pt") as f:
+        metadata = f.metadata()
+    metadata["spec"] = json.dumps({"encoder_units": [512] * 10, "input_size": 10 ** 6, "activation": "relu",
+                                   "output_activation": "linear"})
+    header = json.dumps({"__metadata__": metadata}).encode()
+    crafted = tmp_path / "crafted.safetensors"
+    crafted.write_bytes(struct.pack("<Q", len(header)) + header)
+    assert run(["score", beats_file[0], "--model", crafted]) == 2
+    assert "must take 140-point beats, got input size 1000000" in capsys.readouterr().err

@@ -158,3 +158,66 @@ def test_predict_flags_a_flat_beat_whatever_its_score(fitted_detector, split500)
     detector.threshold_ = float(fitted_detector.decision_function(flat)[0]) + 1.0  # score far below it
     assert detector.predict(flat)[0] == 1
     assert detector.predict(split500.test.normal[:5]).tolist() == [0] * 5
+
+
+# ---------------------------------------------------------------- judge: the one verdict rule
+
+
+def count_forward_passes(detector, monkeypatch) -> list[int]:
+    """Batch sizes of every forward pass through ``detector``'s network from now on."""
+    passes = []
+    forward = detector.model_.forward
+    monkeypatch.setattr(detector.model_, "forward", lambda x: passes.append(len(x)) or forward(x))
+    return passes
+
+
+def test_judge_gives_reconstruction_score_verdict_and_reason_from_one_forward_pass(fitted_detector, split500,
+                                                                                 monkeypatch):
+    x = split500.test.x
+    expected_scores = fitted_detector.decision_function(x)
+    expected_rebuilt = fitted_detector.reconstruct(x)
+    passes = count_forward_passes(fitted_detector, monkeypatch)
+    judged = fitted_detector.judge(x)
+    assert passes == [100]
+    np.testing.assert_allclose(judged.scores, expected_scores, rtol=1e-6)
+    np.testing.assert_allclose(judged.reconstructions, expected_rebuilt, rtol=1e-6)
+    above = expected_scores > fitted_detector.threshold_
+    np.testing.assert_array_equal(judged.abnormal, above)
+    assert set(judged.reasons[above]) == {"above"} and set(judged.reasons[~above]) == {"below"}
+    one = judged[3]
+    assert (one.score, one.threshold, one.abnormal) == (judged.scores[3], fitted_detector.threshold_, above[3])
+    assert one.verdict == ("abnormal" if above[3] else "normal")
+    np.testing.assert_array_equal(one.beat, x[3])
+
+
+def test_a_single_drawn_beat_is_judged_with_one_forward_pass(fitted_detector, split500, monkeypatch):
+    passes = count_forward_passes(fitted_detector, monkeypatch)
+    verdict = fitted_detector.judge(split500.test.x[0])[0]
+    assert passes == [1] and verdict.reconstruction.shape == (140,)
+
+
+def test_flat_and_non_finite_beats_are_abnormal_whatever_their_score(fitted_detector, split500):
+    flat = np.zeros(140, np.float32)
+    nan_beat = split500.test.normal[0].copy()
+    nan_beat[5] = np.nan
+    inf_beat = split500.test.normal[1].copy()
+    inf_beat[:70] = np.inf  # the first half infinite: not "flat", no score
+    detector = copy.copy(fitted_detector)
+    detector.threshold_ = float(fitted_detector.decision_function(flat)[0]) + 1.0  # the flat score far below it
+    judged = detector.judge(np.stack([flat, nan_beat, inf_beat, split500.test.normal[2]]))
+    assert judged.reasons.tolist() == ["flat", "unscorable", "unscorable", "below"]
+    assert judged.abnormal.tolist() == [True, True, True, False]
+    assert judged.scores[0] < detector.threshold_ and not np.isfinite(judged.scores[1:3]).any()
+    assert judged[1].explanation == "its score could not be computed (not a finite number)"
+    assert detector.predict(np.stack([flat, nan_beat])).tolist() == [1, 1]
+
+
+def test_judge_needs_a_threshold(split500):
+    detector = AutoencoderDetector(AutoencoderSpec((16, 4)), TrainConfig(epochs=1, device="cpu")).fit(split500.train.normal)
+    with pytest.raises(NotFittedError, match="no threshold yet"):
+        detector.judge(split500.test.x)
+
+
+def test_an_unknown_error_kind_is_refused_at_construction():
+    with pytest.raises(ValueError, match="the error must be one of mse, mae, got 'huber'"):
+        AutoencoderDetector(error="huber")

@@ -14,6 +14,7 @@ from safetensors.torch import save_file
 
 from core.detector import AutoencoderDetector
 from core.model import AutoencoderSpec
+from core.data import Composition
 from core.persistence import (
     FORMAT,
     SCALER,
@@ -21,18 +22,20 @@ from core.persistence import (
     ModelFileError,
     from_bytes,
     load_detector,
+    load_model,
     save_detector,
     to_bytes,
 )
 from core.train import TrainConfig
 
 METRICS = {"test_auc": 0.987, "test": {"f1": 0.9}}
+COMPOSITION = Composition(size=340, abnormal_fraction=0.25, seed=7)
 
 
 @pytest.fixture(scope="module")
 def saved(fitted_detector, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "model.safetensors"
-    assert save_detector(fitted_detector, path, METRICS) == path
+    assert save_detector(fitted_detector, path, METRICS, COMPOSITION, 340) == path
     return path
 
 
@@ -62,13 +65,15 @@ def test_round_trip_scores_identically(fitted_detector, saved, split500):
 
 
 def test_round_trip_keeps_everything_else(fitted_detector, saved):
-    loaded = load_detector(saved)
+    model = load_model(saved)
+    loaded = model.detector
+    assert model.metrics == METRICS
+    assert model.composition == COMPOSITION and model.train_size == 340
     assert loaded.threshold_ == fitted_detector.threshold_
     assert loaded.spec == fitted_detector.spec
     assert loaded.config == fitted_detector.config
     assert loaded.error == fitted_detector.error
     assert loaded.history_ == fitted_detector.history_
-    assert loaded.metrics_ == METRICS
     assert loaded.result_ == fitted_detector.result_
     assert loaded.result_.status == "completed"
     assert not loaded.model_.training
@@ -79,7 +84,9 @@ def test_round_trip_keeps_everything_else(fitted_detector, saved):
 
 def test_file_metadata(saved):
     _, metadata = read(saved)
-    assert metadata["format"] == FORMAT and metadata["version"] == str(VERSION)
+    assert metadata["format"] == FORMAT and metadata["version"] == str(VERSION) == "2"
+    assert json.loads(metadata["composition"]) == {"size": 340, "abnormal_fraction": 0.25, "seed": 7}
+    assert json.loads(metadata["train_size"]) == 340
     assert json.loads(metadata["scaler"]) == SCALER
     assert json.loads(metadata["spec"]) == {"encoder_units": [32, 8], "input_size": 140,
                                             "activation": "relu", "output_activation": "linear"}
@@ -88,18 +95,20 @@ def test_file_metadata(saved):
 def test_bytes_round_trip(fitted_detector, split500):
     data = to_bytes(fitted_detector, METRICS)
     assert isinstance(data, bytes) and len(data) > 4 * fitted_detector.spec.param_count
-    loaded = from_bytes(data)
-    np.testing.assert_allclose(loaded.decision_function(split500.test.x[:20]),
+    model = from_bytes(data)
+    np.testing.assert_allclose(model.detector.decision_function(split500.test.x[:20]),
                                fitted_detector.decision_function(split500.test.x[:20]), atol=1e-6)
-    assert loaded.metrics_ == METRICS and loaded.threshold_ == fitted_detector.threshold_
+    assert model.metrics == METRICS and model.detector.threshold_ == fitted_detector.threshold_
+    assert model.composition is None and model.train_size is None
 
 
 def test_an_uncalibrated_detector_round_trips_without_threshold(split500):
     detector = AutoencoderDetector(AutoencoderSpec((16, 4), activation="tanh"),
                                    TrainConfig(epochs=2, device="cpu", optimizer="rmsprop"), error="mae")
     detector.fit(split500.train.normal)
-    loaded = from_bytes(to_bytes(detector))
-    assert loaded.threshold_ is None and loaded.metrics_ == {}
+    model = from_bytes(to_bytes(detector))
+    loaded = model.detector
+    assert loaded.threshold_ is None and model.metrics == {}
     assert loaded.spec.activation == "tanh" and loaded.error == "mae" and loaded.config.optimizer == "rmsprop"
     np.testing.assert_allclose(loaded.decision_function(split500.test.x), detector.decision_function(split500.test.x),
                                atol=1e-6)
@@ -144,10 +153,10 @@ def test_a_foreign_safetensors_file_is_refused(tmp_path):
         load_detector(path)
 
 
-@pytest.mark.parametrize("version", ["2", "0", "1.0", None])
+@pytest.mark.parametrize("version", ["3", "0", "1.0", None])
 def test_another_format_version_is_refused(saved, tmp_path, version):
     path = rewrite(saved, tmp_path / "v.safetensors", version=version)
-    with pytest.raises(ModelFileError, match=rf"has model format version {version}; this app reads version 1"):
+    with pytest.raises(ModelFileError, match=rf"has model format version {version}; this app reads versions 1 and 2"):
         load_detector(path)
 
 
@@ -170,6 +179,7 @@ def test_a_spec_that_does_not_match_the_weights_is_refused(saved, tmp_path, spec
     {"config": json.dumps({"unknown_field": 1})},
     {"history": "[1, 2"},
     {"threshold": None},
+    {"composition": None},
 ])
 def test_damaged_metadata_is_refused(saved, tmp_path, changes):
     path = rewrite(saved, tmp_path / "d.safetensors", **changes)

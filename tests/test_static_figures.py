@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from app.gallery import BeatVerdict, markdown_table
+from app.gallery import explanation, markdown_table, score_against_threshold
+from core.detector import ABOVE, BELOW, FLAT, BeatVerdict
 from app.static_figures import beat_svg, histogram_svg, markdown_picture, network_svg
 
 T = np.arange(140)
@@ -80,9 +81,19 @@ def test_markdown_table_puts_columns_side_by_side():
 
 @pytest.mark.parametrize("score, sign", [(0.393, ">"), (0.132, "≤"), (0.05, "≤")])
 def test_the_verdict_shows_the_rule_at_work(score, sign):
-    judged = BeatVerdict(BEAT, REBUILT, score, threshold=0.132, true_class=2)
-    assert judged.comparison() == f"Anomaly score **{score:.3f}** {sign} threshold **0.132**"
+    judged = BeatVerdict(BEAT, REBUILT, score, threshold=0.132, reason=ABOVE if sign == ">" else BELOW)
+    assert score_against_threshold(judged) == f"Anomaly score **{score:.3f}** {sign} threshold **0.132**"
     assert judged.verdict == ("abnormal" if sign == ">" else "normal")
+    assert explanation(judged, 2).startswith("Right." if sign == ">" else "Wrong: a missed anomaly.")
+
+
+def test_a_flat_beat_says_why_it_is_abnormal_under_the_threshold():
+    judged = BeatVerdict(np.zeros(140), REBUILT, 0.05, threshold=0.132, reason=FLAT)
+    assert score_against_threshold(judged) == ("Anomaly score **0.050** ≤ threshold **0.132**, but the beat is a flat line: "
+                                  "no variation, so no heartbeat in it")
+    assert judged.verdict == "abnormal"
+    assert explanation(judged, 1) == ("Wrong: a false alarm. This is a **Normal** beat (class 1), yet the model "
+                                      "says **abnormal**.")
 
 
 def test_a_figure_is_as_wide_as_any_column_and_keeps_its_aspect_ratio():

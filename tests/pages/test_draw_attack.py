@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from app import attack_view
-from app.drawing_view import GEOMETRY, VERSION_KEY, UploadError
+from app.drawing_view import GEOMETRY, VERSION_KEY
 from core.drawing import initial_drawing
-from core.scoring import parse_row
 from test_draw_page import DRAW, draw, typical
 
 
@@ -36,12 +35,3 @@ def test_a_flat_line_cannot_be_searched(page):
     page.button(key="draw_preset_flat").click().run()
     draw(page, initial_drawing([np.zeros(140)], GEOMETRY))
     assert page.button(key="attack_search").disabled
-
-
-def test_upload_rows_become_model_inputs():
-    data = b"# header\n1,2,3,2,1\n\n1,x\n"
-    np.testing.assert_array_equal(attack_view.upload_row(data, 2, has_label=False), parse_row("1,2,3,2,1"))
-    with pytest.raises(UploadError, match="Row 3 holds no beat"):
-        attack_view.upload_row(data, 3, has_label=False)
-    with pytest.raises(UploadError, match="Row 4 can't be read as a beat: value 2"):
-        attack_view.upload_row(data, 4, has_label=False)

@@ -8,8 +8,7 @@ canvas's current key (st_canvas hands ``drawing["raw"]`` back to the page as ``j
 import numpy as np
 import pytest
 
-from app.drawing_view import (GEOMETRY, MAX_UPLOAD_BYTES, PRESET_KEY, VERSION_KEY, background_png,
-                              typical_beat)
+from app.drawing_view import GEOMETRY, PRESET_KEY, VERSION_KEY, background_png, typical_beat
 from app.state import MODEL_KEY, default_model, load_split
 from core.drawing import initial_drawing
 
@@ -174,49 +173,3 @@ def test_the_guide_can_be_hidden(page):
     assert not page.exception
     assert background_png(False) != background_png(True)
     assert background_png(False).startswith(b"\x89PNG")
-
-
-def upload(at, content: bytes, name="beats.csv"):
-    at.file_uploader(key="draw_upload").set_value((name, content, "text/csv"))
-    return at.run()
-
-
-def csv_row(values) -> str:
-    return ",".join(f"{v:.5f}" for v in values)
-
-
-def test_an_uploaded_csv_is_scored_row_by_row(page):
-    half_length_pvc = np.interp(np.linspace(0, 139, 70), np.arange(140), typical(3))
-    lines = ["# my beats", csv_row(typical(1)), "", csv_row(half_length_pvc), "1, 2, oops", "3;3;3;3"]
-    upload(page, "\n".join(lines).encode())
-    assert not page.exception and not page.warning
-    table = page.dataframe[0].value
-    assert list(table.index) == [2, 4, 5, 6]
-    assert list(table["verdict"]) == ["normal", "abnormal", "skipped", "abnormal"]
-    assert "not a number" in table.loc[5, "problem"] and "flat" in table.loc[6, "problem"]
-    assert any("3 beats scored: 1 normal, 2 abnormal. 1 row skipped" in c.value for c in page.caption)
-
-
-def test_an_uploaded_ucr_file_with_labels(page):
-    page.checkbox(key="draw_upload_has_label").check().run()
-    upload(page, f"1 {csv_row(typical(1))}\n3,{csv_row(typical(3))}\n".encode())
-    assert list(page.dataframe[0].value["verdict"]) == ["normal", "abnormal"]
-
-
-@pytest.mark.parametrize("content, text", [
-    (b"", "empty"),
-    (b"  \n\n ", "empty"),
-    (bytes(range(256)) * 20, "doesn't look like a text file"),
-    (b"\xff\xfe\xfa junk", "doesn't look like a text file"),
-    (b"name,age\nbob,42\n", "No row of that file could be read"),
-    (b"# only a comment\n", "every line is blank or a comment"),
-    (b"1" * (MAX_UPLOAD_BYTES + 1), "MB"),
-])
-def test_a_bad_upload_gives_a_friendly_message_and_nothing_else_breaks(page, content, text):
-    draw(page, initial_drawing([typical(1)], GEOMETRY))
-    upload(page, content)
-    assert not page.exception
-    assert text in page.warning[0].value
-    assert not page.dataframe
-    assert messages(page)["success"][0].startswith("### Normal")
-    assert MODEL_KEY not in page.session_state
