@@ -18,8 +18,8 @@ from app.text import as_text
 from classroom.recipe import BATCH_SIZES, LEARNING_RATES, REGULARIZATION_RATES, Settings
 from core.data import Beats, Composition, Split
 from core.evaluation import evaluate
-from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
-from core.persistence import ModelFileError, from_bytes, to_bytes
+from core.model import MAX_LAYERS, AutoencoderSpec
+from core.persistence import MAX_FILE_BYTES, ModelFileError, from_bytes, to_bytes
 from core.train import TrainConfig, TrainResult, check_budget
 
 LAYERS_KEY = "composer_layers"
@@ -30,9 +30,9 @@ UPLOAD_NOTICE_KEY = "composer_upload_notice"
 OPTIMIZER_NAMES = {"adam": "Adam", "adamax": "Adamax", "adadelta": "Adadelta", "rmsprop": "RMSprop",
                    "momentum": "Momentum", "sgd": "SGD"}
 LAYERS_PER_ROW = 5  # each units input stays wide enough to show its - / + buttons
-# The largest network the composer builds, as float32 weights, and a megabyte for its metadata:
-# what the model uploader says and accepts (Streamlit's MB is 2**20 bytes).
-MAX_MODEL_MB = math.ceil(AutoencoderSpec((MAX_UNITS,) * MAX_LAYERS).param_count * 4 / 2**20) + 1
+# The largest model file the reader accepts (the composer's largest network as float32 weights and
+# its metadata): what the model uploader says and accepts (Streamlit's MB is 2**20 bytes).
+MAX_MODEL_MB = math.ceil(MAX_FILE_BYTES / 2**20)
 
 _SPEC = AutoencoderSpec()
 # every composer control but the layers: widget key "composer_<setting>" -> its default
