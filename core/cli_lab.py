@@ -168,21 +168,14 @@ def attack(args) -> int:
 
     from core.attack import find_flips
     from core.data import is_flat
+    from core.beats_csv import decode_beats_file, read_rows
     from core.persistence import load_detector
-    from core.scoring import parse_row
 
     detector = load_detector(args.model)
     parsed = []
-    for number, line in enumerate(Path(args.beats).read_text().splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            beat = parse_row(line, args.has_label)
-        except ValueError as exc:
-            parsed.append((number, str(exc)))
-            continue
-        flat = "a flat beat has no shape to change: it is abnormal by rule, whatever its score"
-        parsed.append((number, flat if is_flat(beat)[0] else beat))
+    flat = "a flat beat has no shape to change: it is abnormal by rule, whatever its score"
+    for row in read_rows(decode_beats_file(Path(args.beats).read_bytes()).splitlines(), args.has_label):
+        parsed.append((row.row, row.error if row.error is not None else flat if is_flat(row.beat)[0] else row.beat))
     good = [beat for _, beat in parsed if not isinstance(beat, str)]
     flips = iter(find_flips(detector, np.stack(good)) if good else [])
     lines, reports = [], []

@@ -95,7 +95,8 @@ def test_attack_then_score_confirms_every_flip(capsys, fitted_detector, split500
     assert len(adversarial.read_text().splitlines()) == 4
 
     assert run(["score", adversarial, "--model", model, "--json"]) == 0
-    scored = json_lines(capsys.readouterr().out)
+    *scored, summary = json_lines(capsys.readouterr().out)
+    assert summary == {"summary": {"normal": 1, "abnormal": 1, "skipped": 0}}
     assert [s["row"] for s in scored] == [1, 4]  # the two error rows are '#' lines in the output file
     assert [s["anomaly"] for s in scored] == [True, False]
     assert np.loadtxt(adversarial, delimiter=",", comments="#").shape == (2, 140)
