@@ -101,9 +101,9 @@ if upload is not None:
         picked = row_column.selectbox("Plot a row with its reconstruction", rows, key="draw_upload_row",
                                       format_func=lambda row: f"row {row}: {table.loc[row, 'verdict']}")
         judged = scored.verdict(picked)
-        if load_column.button("Load this row onto the canvas", key="attack_upload_load", icon=":material/upload:"):
-            attack_view.load_into_canvas(judged.beat, f"Loaded row {picked} of {as_text(upload.name)}.")
-            st.rerun()
+        load_column.button("Load this row onto the canvas", key="attack_upload_load", icon=":material/upload:",
+                           on_click=attack_view.load_into_canvas,
+                           args=(judged.beat, f"Loaded row {picked} of {as_text(upload.name)}."))
         st.plotly_chart(beat_figure(judged.beat, judged.reconstruction, title=f"Row {picked}: {judged.verdict}"),
                         key="draw_upload_chart", config={"displayModeBar": False})
         st.download_button("Download the results (CSV)", results_csv(table), key="draw_upload_download",
