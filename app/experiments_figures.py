@@ -25,7 +25,7 @@ def spread_figure(points_by_series: dict[str, list[dict]], x: str, *, title: str
     for colour, (name, points) in zip(SERIES_COLOURS, points_by_series.items()):
         xs = [p[x] for p in points]
         fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[p["max"] for p in points] + [p["min"] for p in points][::-1],
-                                 fill="toself", fillcolor=_rgba(colour, 0.15), line=dict(width=0),
+                                 mode="lines", fill="toself", fillcolor=_rgba(colour, 0.15), line=dict(width=0),
                                  hoverinfo="skip", showlegend=False, legendgroup=name))
         fig.add_trace(go.Scatter(x=xs, y=[p["mean"] for p in points], name=name, mode="lines+markers",
                                  line=dict(color=colour, width=2), legendgroup=name,
@@ -41,8 +41,9 @@ def contamination_figure(points_by_recipe: dict[str, list[dict]], report: dict[i
     fig.add_trace(go.Scatter(x=list(report), y=list(report.values()), name="the report's claim", mode="markers",
                              marker=dict(symbol="x", size=13, color="black")))
     fig.add_hline(y=0.5, line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1),
-                  annotation_text="chance (0.5)", annotation_position="bottom left")
-    return legend_inside(fig, "bottom left")
+                  annotation_text="chance (0.5): below it, beats are ranked backwards",
+                  annotation_position="bottom right")
+    return fig
 
 
 def curves_figure(curves: dict[str, dict], title: str, height: int = 340) -> go.Figure:
@@ -52,29 +53,32 @@ def curves_figure(curves: dict[str, dict], title: str, height: int = 340) -> go.
         values = curve["mean_curve"]
         fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines",
                                  name=f"{name} (lr {curve['learning_rate']:g})", line=dict(color=colour, width=2)))
-    fig = _layout(fig, height, title=title, xaxis_title="epoch", yaxis_title="validation AUC")
+    fig = _layout(fig, height, title=title, xaxis_title="epoch", yaxis_title="validation AUC (mean over seeds)")
     fig.update_yaxes(range=[max(0.0, min(min(c["mean_curve"]) for c in curves.values()) - 0.02), 1.005])
-    return legend_inside(fig, "bottom right")
+    fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"))
+    return fig
 
 
 def threshold_band_figure(band: dict, threshold: float, height: int = 360) -> go.Figure:
+    """Accuracy, precision and recall against the threshold (log axis: the band is a ratio)."""
     t = band["thresholds"]
-    keep = t <= np.quantile(t, 0.98)  # the last few outliers would squash the interesting part
+    keep = (t > 0) & (t >= np.quantile(t, 0.02)) & (t <= np.quantile(t, 0.98))
     fig = go.Figure()
     for name, colour in (("accuracy", INPUT_COLOUR), ("precision", NORMAL_COLOUR), ("recall", ABNORMAL_COLOUR)):
         fig.add_trace(go.Scatter(x=t[keep], y=band[name][keep], name=name, mode="lines", line=dict(color=colour)))
-    fig.add_vrect(x0=band["low"], x1=band["high"], fillcolor=_rgba(INPUT_COLOUR, 0.1), line_width=0,
-                  annotation_text="accuracy within 1 point", annotation_position="top left")
+    fig.add_vrect(x0=band["low"], x1=band["high"], fillcolor=_rgba(INPUT_COLOUR, 0.12), line_width=0)
     fig.add_vline(x=threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
                   annotation_text=f"model threshold {threshold:.3f}", annotation_position="bottom right")
-    fig = _layout(fig, height, title="Test metrics at every threshold", xaxis_title="threshold (reconstruction error)",
-                  yaxis_title="share")
-    return legend_inside(fig, "bottom left")
+    fig = _layout(fig, height, title="Test metrics at every threshold (shaded: accuracy within 1 point of its best)",
+                  xaxis_title="threshold (reconstruction error, log scale)", yaxis_title="share")
+    fig.update_xaxes(type="log")
+    return fig
 
 
 def roc_overlay(results, height: int = 400) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], name="chance", mode="lines",
+    chance = np.logspace(-3, 0, 50)
+    fig.add_trace(go.Scatter(x=chance, y=chance, name="chance", mode="lines",
                              line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1)))
     for colour, r in zip(SERIES_COLOURS, results):
         fig.add_trace(go.Scatter(x=r.fpr, y=r.tpr, mode="lines", name=f"{r.name} ({r.test_auc:.3f})",

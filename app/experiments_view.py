@@ -139,24 +139,28 @@ def show_notice(kind: str) -> None:
 
 
 def controls(kind: str, recipe: Recipe) -> dict | None:
-    """Seeds, Run and Cancel for one experiment; returns its finished results, if any."""
-    seeds_column, run_column, cancel_column, cost_column = st.columns([1.2, 1, 1, 3], vertical_alignment="bottom")
+    """Seeds, Run or Cancel, and progress for one experiment; returns its finished results, if any.
+
+    Run and Cancel never show together (different keys), so a run that ends in this script run
+    can swap Cancel for Run without drawing a widget twice.
+    """
+    seeds_column, button_column, cost_column = st.columns([1.2, 1.2, 3], vertical_alignment="bottom")
     # Streamlit forgets a widget's value while another page is shown: the seeds also live in SEEDS_KEY.
     saved = st.session_state.setdefault(SEEDS_KEY, {})
     st.session_state.setdefault(seeds_key(kind), saved.get(kind, DEFAULT_SEEDS))
     seeds = seeds_column.number_input("Seeds", min_value=1, max_value=MAX_SEEDS, key=seeds_key(kind))
     saved[kind] = int(seeds)
-    running = active_run(kind) is not None
-    run_column.button("Run", key=f"lab_run_{kind}", icon=":material/play_arrow:", type="primary",
-                      on_click=start, args=(kind, recipe), disabled=running, width="stretch")
-    cancel_column.button("Cancel", key=f"lab_cancel_{kind}", icon=":material/stop:", on_click=cancel,
-                         disabled=not running, width="stretch")
+    button = button_column.empty()
     tasks = experiment_tasks(kind, recipe, int(seeds))
-    work = sum(t.work for t in tasks)
-    cost_column.caption(f"{len(tasks)} fits, about {work:.0f}x the work of one default training "
-                        f"(limit {DEFAULT_BUDGET:.0f}x).")
+    cost_column.caption(f"{len(tasks)} fits, about {sum(t.work for t in tasks):.0f}x the work of one default "
+                        f"training (limit {DEFAULT_BUDGET:.0f}x).")
     show_notice(kind)
-    follow(kind, st.empty())
+    if active_run(kind) is not None:
+        button.button("Cancel", key=f"lab_cancel_{kind}", icon=":material/stop:", on_click=cancel, width="stretch")
+        follow(kind, st.empty())
+    if active_run(kind) is None:
+        button.button("Run", key=f"lab_run_{kind}", icon=":material/play_arrow:", type="primary", on_click=start,
+                      args=(kind, recipe), width="stretch")
     return results(kind, recipe, int(seeds))
 
 
@@ -165,23 +169,6 @@ def runs_table(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- the model in use, cached per model
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def model_warnings(model_id: int, _model: TrainedModel, _split: Split) -> list[latent.ModelWarning]:
-    return latent.diagnose(_model.detector, _model.evaluation, _split)
-
-
-def show_model_warnings(model: TrainedModel, split: Split) -> None:
-    """Collapse, backwards ranking and few-beats warnings for the model in use."""
-    for warning in model_warnings(model.id, model, split):
-        (st.info if warning.kind == "few beats" else st.warning)(warning.message, icon=":material/warning:")
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def class_recall_table(model_id: int, _model: TrainedModel, _split: Split) -> pd.DataFrame:
-    rows = latent.class_recalls(_model.evaluation, _split.test)
-    return pd.DataFrame(rows).set_index("class")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -169,14 +169,23 @@ def optimizer_curves(rows: list[dict], common_lr: float) -> dict[str, dict[str, 
     return out
 
 
-def optimizer_sentence(curves: dict[str, dict[str, dict]], common_lr: float) -> str:
-    parts = []
+def optimizer_sentence(curves: dict[str, dict[str, dict]], common_lr: float, good: float = 0.99) -> str:
+    """Per setting: the range of final test AUCs, and which optimizers never reach ``good``
+    validation AUC (mean over seeds) within their epochs."""
+    sentences = []
     for setting, label in (("common", f"At one learning rate ({common_lr:g})"), ("tuned", "Each at its own rate")):
-        finals = {name: c["final_mean"] for name, c in curves.get(setting, {}).items()}
-        if finals:
-            best, worst = max(finals, key=finals.get), min(finals, key=finals.get)
-            parts.append(f"{label} test AUC ranges from {finals[worst]:.3f} ({worst}) to {finals[best]:.3f} ({best})")
-    return "; ".join(parts) + "." if parts else ""
+        found = curves.get(setting, {})
+        if not found:
+            continue
+        finals = {name: c["final_mean"] for name, c in found.items()}
+        best, worst = max(finals, key=finals.get), min(finals, key=finals.get)
+        slow = [name for name, c in found.items() if max(c["mean_curve"]) < good]
+        text = f"{label}, the final test AUC ranges from {finals[worst]:.3f} ({worst}) to {finals[best]:.3f} ({best})"
+        text += (f"; {', '.join(slow)} never reach{'es' * (len(slow) == 1)} {good} validation AUC in "
+                 f"{len(next(iter(found.values()))['mean_curve'])} epochs." if slow else
+                 f"; every optimizer reaches {good} validation AUC.")
+        sentences.append(text)
+    return " ".join(sentences)
 
 
 # ---------------------------------------------------------------- threshold band

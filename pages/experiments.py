@@ -4,6 +4,7 @@ from app import experiments_view as lab
 from app.experiments_figures import (contamination_figure, curves_figure, latent_figure, roc_overlay,
                                      spread_figure, threshold_band_figure)
 from app.figures import beat_figure
+from app.model_warnings import class_recall_table, show_model_warnings
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from core import sweeps
 
@@ -18,7 +19,7 @@ model_badge()
 st.markdown("The report behind Anomagram makes claims about autoencoders on ECG5000. Check each one here in "
             "one click, over several seeds, with the spread shown, next to classical detectors. Experiments "
             f"train **{recipe.name}** ({recipe.describe()}): train another model on the Train page to change it.")
-lab.show_model_warnings(model, split)
+show_model_warnings(model, split)
 
 (contamination, depth, optimizers, band, classical, inside) = st.tabs(
     ["Contamination", "Depth", "Optimizers", "Threshold band", "Baselines", "Latent space"])
@@ -55,10 +56,9 @@ with optimizers:
                 "scores the validation beats after every epoch.")
     if done := lab.controls("optimizers", recipe):
         curves = sweeps.optimizer_curves(done["rows"], recipe.config.learning_rate)
-        left, right = st.columns(2)
-        left.plotly_chart(curves_figure(curves["common"], f"All at learning rate {recipe.config.learning_rate:g}"),
-                          key="lab_optimizers_common")
-        right.plotly_chart(curves_figure(curves["tuned"], "Each at its own learning rate"), key="lab_optimizers_tuned")
+        st.plotly_chart(curves_figure(curves["common"], f"All at learning rate {recipe.config.learning_rate:g}"),
+                        key="lab_optimizers_common")
+        st.plotly_chart(curves_figure(curves["tuned"], "Each at its own learning rate"), key="lab_optimizers_tuned")
         st.markdown(sweeps.optimizer_sentence(curves, recipe.config.learning_rate))
 
 with band:
@@ -77,6 +77,8 @@ with classical:
                 *lab.baseline_results(composition.size, composition.abnormal_fraction, composition.seed, split)]
         st.dataframe(lab.baselines_table(rows), column_config={
             "test_auc": st.column_config.NumberColumn("test AUC", format="%.4f"),
+            **{name: st.column_config.NumberColumn(name, format="%.3f") for name in ("f1", "precision", "recall")},
+            "note": st.column_config.TextColumn("how it was tuned", width="medium"),
             "fit_seconds": st.column_config.NumberColumn("fit s", format="%.3f"),
             "inference_seconds": st.column_config.NumberColumn("test scoring s", format="%.4f"),
             "size": st.column_config.NumberColumn("numbers kept", format="%d")})
@@ -101,4 +103,4 @@ with inside:
         beat.caption(f"Class {split.test.y[index]} · anomaly score {score:.3f} "
                      f"({'above' if score > model.threshold else 'below'} the threshold {model.threshold:.3f})")
     with st.expander("Per-class recall on the test beats"):
-        st.dataframe(lab.class_recall_table(model.id, model, split))
+        st.dataframe(class_recall_table(model.id, model, split))

@@ -3,6 +3,7 @@ from functools import partial
 import streamlit as st
 
 from app import composer, learner_work, live_training, room_session
+from app.model_warnings import show_model_warnings
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
 from core.model import ACTIVATIONS, MAX_LAYERS, MAX_UNITS
@@ -99,6 +100,7 @@ st.caption(f"**{as_text(model.label)}**, threshold {model.threshold:.4f} ({model
            + ("The small numbers compare with the default model." if model.id != baseline.id else ""))
 for column, tile in zip(st.columns(len(composer.TILES)), composer.metric_tiles(model, baseline)):
     column.metric(**tile)
+show_model_warnings(model, split)
 
 st.subheader("5 · Save or load a model")
 save, load = st.columns(2)

@@ -70,7 +70,7 @@ def test_contamination_runs_with_progress_and_its_results_are_kept(page, quick_e
     page.switch_page("pages/draw.py").run()
     page.switch_page(LAB).run()
     assert chart(page, "lab_contamination_chart")["data"]  # shown again, not rerun
-    assert page.button(key="lab_cancel_contamination").disabled
+    assert "lab_cancel_contamination" not in [b.key for b in page.button]  # Run again, nothing to cancel
 
 
 def test_depth_and_optimizers_draw_their_charts(page, quick_experiments):
