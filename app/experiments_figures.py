@@ -97,7 +97,7 @@ def latent_figure(xy: np.ndarray, classes: np.ndarray, axes: tuple[str, str], he
         fig.add_trace(go.Scatter(x=xy[index, 0], y=xy[index, 1], mode="markers", name=class_label(cls),
                                  customdata=index, marker=dict(color=CLASS_COLOURS[cls], size=6, opacity=0.7),
                                  hovertemplate=f"{CLASS_NAMES[cls]} · test beat #%{{customdata}}<extra></extra>"))
-    fig = _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
-                  yaxis_title=axes[1])
-    fig.update_layout(clickmode="event+select", dragmode="select")
-    return fig
+    # No clickmode/dragmode here: Streamlit's point selection sets click-to-select itself, and a
+    # "select" drag mode would switch clicking off.
+    return _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
+                   yaxis_title=axes[1])

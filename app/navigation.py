@@ -22,7 +22,7 @@ PAGES = (
     PageInfo("pages/train.py", "Train a model", ":material/model_training:", "train"),
     PageInfo("pages/thresholds.py", "Thresholds & ROC", ":material/tune:", "thresholds"),
     PageInfo("pages/draw.py", "Draw a beat", ":material/draw:", "draw"),
-    PageInfo("pages/experiments.py", "Insight lab", ":material/science:", "lab"),
+    PageInfo("pages/experiments.py", "Insight lab", ":material/science:", "experiments"),
     PageInfo("pages/board.py", "Class board", ":material/leaderboard:", "board"),
     PageInfo("pages/classroom.py", "Classroom", ":material/groups:", "classroom"),
 )

@@ -49,7 +49,7 @@ def main() -> None:
         browser = launch_chromium(playwright)
         print(f"server ready; first page after {warm_up(browser, server):.1f} s")
         page = new_app_context(browser).new_page()
-        open_page(page, server, "/lab")
+        open_page(page, server, "/experiments")
         for name in EXPERIMENTS:
             panel = open_tab(page, name)
             started = time.perf_counter()
