@@ -175,8 +175,7 @@ class Recipe:
         text = (f"Training on **{self.normal:,} normal** and **{self.abnormal:,} abnormal** beats: **{share:.0%} "
                 f"abnormal** (the pool holds {len(pool.normal):,} normal of {len(pool):,}).")
         if f"{share:.0%}" != f"{asked:.0%}":
-            text += (f" {self.train_size:,} beat{'s' if self.train_size != 1 else ''} can't be {asked:.0%} "
-                     f"abnormal; this is the closest whole number of beats.")
+            text += f" {self.train_size:,} beat{'s' if self.train_size != 1 else ''} can't be {asked:.0%} abnormal."
         return text
 
 
