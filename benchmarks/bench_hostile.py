@@ -11,9 +11,9 @@ sends, one after another:
 - a canvas value just under the widget-state limit (~0.9 MB, ~60,000 compact points);
 - a 199 MB and a 19 MB "CSV" to the upload endpoint.
 
-For each it prints what the attacker got back and its own time, and the slowest health check
-and slowest Thresholds rerun of the other learner while it ran, next to the same figures with no
-attack (baseline). ``--old-limits`` starts the server with Streamlit's defaults (200 MB messages
+For each it prints the server CPU seconds it costs (first, on a quiet server: robust to a busy
+machine), then what the attacker got back and its own time, and the slowest health check and the
+other learner's Thresholds reruns while it ran, next to the same figures with no attack. ``--old-limits`` starts the server with Streamlit's defaults (200 MB messages
 and uploads, 25 MB widget state) instead of .streamlit/config.toml's, for an A/B.
 """
 
@@ -37,7 +37,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from streamlit_server import StreamlitServer, data_dir  # noqa: E402
+from streamlit_server import StreamlitServer, cpu_seconds, data_dir, descendants  # noqa: E402
 
 STREAMLIT_DEFAULT_LIMITS = {"STREAMLIT_SERVER_MAX_MESSAGE_SIZE": "200", "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "200",
                             "STREAMLIT_SERVER_MAX_WIDGET_STATE_SIZE": "25"}
@@ -172,7 +172,10 @@ def upload(session: Session, body: bytes) -> str:
         return f"refused ({getattr(exc, 'reason', exc)})"
 
 
-async def attack(server: StreamlitServer, name: str, health: HealthProbe, learner: OtherLearner) -> None:
+async def attack(server: StreamlitServer, name: str, health: HealthProbe | None = None,
+                 learner: OtherLearner | None = None) -> float:
+    """Send ``name``'s payload; print what the others felt (with ``health`` and ``learner``), and
+    return the server CPU seconds it cost (on a quiet server, without them)."""
     async with Session(server) as attacker:
         await attacker.run("draw")
         if name.startswith("canvas"):  # payloads are built before the clock starts
@@ -180,7 +183,8 @@ async def attack(server: StreamlitServer, name: str, health: HealthProbe, learne
             state = attacker.canvas_state(canvas_value(points))
         elif name.startswith("upload"):
             body = upload_body(int(name.split()[1]))
-        t0 = time.perf_counter()
+        pids = descendants(server.process.pid)
+        cpu0, t0 = cpu_seconds(pids), time.perf_counter()
         if name.startswith("baseline"):
             outcome = ""
             await asyncio.sleep(2.0)
@@ -194,19 +198,29 @@ async def attack(server: StreamlitServer, name: str, health: HealthProbe, learne
             outcome = await asyncio.to_thread(upload, attacker, body)
         took = time.perf_counter() - t0
         await asyncio.sleep(1.0)  # let anything it started finish
-    print(f"{name:<24} {outcome:<52} {took:6.2f} s  {1000 * health.worst_since(t0):5.0f} ms  "
-          f"{reruns_since(learner.reruns, t0)}", flush=True)
+        cpu = cpu_seconds(pids) - cpu0
+    if learner is not None:
+        print(f"{name:<24} {outcome:<52} {took:6.2f} s  {1000 * health.worst_since(t0):5.0f} ms  "
+              f"{reruns_since(learner.reruns, t0)}", flush=True)
+    return cpu
+
+
+PAYLOADS = ("baseline (nothing sent)", "canvas 1M points", "canvas under the limit", "canvas, a real drawing",
+            "upload 199 MB", "upload 19 MB")
 
 
 async def bench(server: StreamlitServer) -> None:
+    print("server CPU seconds per payload, on a quiet server (median of 3; includes 1 s idle after it):")
+    for name in PAYLOADS:
+        costs = [await attack(server, name) for _ in range(3)]
+        print(f"  {name:<24} {statistics.median(costs):6.2f} s", flush=True)
     health, learner = HealthProbe(server), OtherLearner(server)
     health.start()
     learner.start()
     await asyncio.sleep(4)  # warm: the Thresholds page's first run builds its figures
     print(f"{'payload':<24} {'what the sender got':<52} {'took':>8}  {'health':>8}  "
           "other learner's reruns (median / worst)")
-    for name in ("baseline (nothing sent)", "canvas 1M points", "canvas under the limit", "canvas, a real drawing",
-                 "upload 199 MB", "upload 19 MB"):
+    for name in PAYLOADS:
         await attack(server, name, health, learner)
     learner.running = health.running = False
     learner.join(60)
