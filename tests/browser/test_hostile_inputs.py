@@ -148,3 +148,26 @@ def test_the_metrics_endpoint_is_not_public(server):
     assert refused.value.code == 404
     with urllib.request.urlopen(server.url + "/_stcore/health", timeout=30) as health:
         assert health.status == 200
+
+
+@pytest.mark.parametrize("history", [{"epoch": 1}, [1, 2, 3], [{"epoch": 1, "train_loss": "0.1", "val_loss": None}]],
+                         ids=["a dict", "a list of ints", "string losses"])
+def test_a_model_file_with_a_malformed_history_is_refused_and_the_uploader_stays(page, server, small_model_file,
+                                                                                history):
+    """Issue 9 row 2: such a file used to become the model in use; the Train page then showed an error
+    on every visit and lost its uploader."""
+    crafted = with_metadata(small_model_file, history=json.dumps(history))
+    open_page(page, server, "/train")
+    before = badge(page)
+    upload_model(page, "crafted.safetensors", crafted)
+    refusal = page.locator('[data-testid="stAlert"]').filter(has_text="Could not load this model")
+    refusal.wait_for()
+    assert "crafted.safetensors is damaged or does not match its own description: history" in refusal.inner_text()
+    assert "The model in use did not change." in refusal.inner_text()
+    assert badge(page) == before
+    assert_no_error_shown(page)
+    for title in ("Draw a beat", "Train a model"):  # the next visit: the same model, the uploader still there
+        rerun(page, lambda: page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click())
+    expect(page.locator('[data-testid="stFileUploader"]').filter(has_text="Load a model file")).to_be_visible()
+    assert badge(page) == before
+    assert_no_error_shown(page)

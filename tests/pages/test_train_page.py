@@ -238,3 +238,27 @@ def test_a_downloaded_model_loads_back_as_the_session_model(at):
     assert loaded.label == "Loaded from mine.safetensors" and "Loaded from mine" in badge(at)
     assert loaded.evaluation.test_auc == pytest.approx(trained.evaluation.test_auc)
     assert loaded.train_size == trained.train_size and loaded.result.epochs_run == 5
+
+
+@pytest.mark.parametrize("history", [{"epoch": 1}, [1, 2, 3], [{"epoch": 1, "train_loss": "0.1", "val_loss": None}]],
+                         ids=["a dict", "a list of ints", "string losses"])
+def test_a_model_file_with_a_malformed_history_is_refused_and_the_model_stays(at, history):
+    """Issue 9 row 2: such a file used to become the model in use and break the page on every visit."""
+    train(at, epochs=5)
+    before = model_id(at)
+    good = composer.model_file(at.session_state["model"])
+    length = int.from_bytes(good[:8], "little")
+    header = json.loads(good[8:8 + length])
+    header["__metadata__"]["history"] = json.dumps(history)
+    text = json.dumps(header).encode()
+    crafted = len(text).to_bytes(8, "little") + text + good[8 + length:]
+    at.file_uploader(key="composer_upload").set_value(("crafted.safetensors", crafted, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    assert "Could not load this model: crafted.safetensors is damaged" in texts(at.error)
+    assert "history" in texts(at.error) and "The model in use did not change." in texts(at.error)
+    assert model_id(at) == before and "Your model #1" in badge(at)
+    at.switch_page("pages/draw.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and at.file_uploader(key="composer_upload")
+    assert model_id(at) == before
