@@ -211,8 +211,8 @@ def confusion_table(scored: ScoredFile) -> pd.DataFrame | None:
     c = scored.confusion()
     if c is None:
         return None
-    return pd.DataFrame({"model says normal": [c.tn, c.fn], "model says abnormal": [c.fp, c.tp]},
-                        index=["label normal (1)", "label abnormal (2-5)"])
+    return pd.DataFrame({"said normal": [c.tn, c.fn], "said abnormal": [c.fp, c.tp]},
+                        index=["label 1 (normal)", "label 2-5 (abnormal)"])
 
 
 def accuracy_sentence(scored: ScoredFile) -> str:

@@ -91,9 +91,9 @@ if upload is not None:
             st.info(LABEL_HINT)
         confusion = confusion_table(scored)
         if confusion is not None:
-            words, matrix = st.columns([2, 3], vertical_alignment="center")
+            words, matrix = st.columns(2, vertical_alignment="center")
             words.markdown(accuracy_sentence(scored))
-            matrix.dataframe(confusion)
+            matrix.table(confusion)
         st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f"),
                                            "why": st.column_config.TextColumn(width="large")})
         row_column, load_column = st.columns([1, 1], vertical_alignment="bottom")

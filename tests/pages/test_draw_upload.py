@@ -28,7 +28,7 @@ def csv_row(values, sep=",") -> str:
 
 
 def table(at):
-    return at.dataframe[-1].value  # after the confusion matrix, if any
+    return at.dataframe[0].value
 
 
 def chart_title(at) -> str:
@@ -84,9 +84,9 @@ def test_a_labelled_file_is_compared_with_its_labels(page):
     upload(page, f"1,{normal}\n3,{pvc}\n1,{pvc}\n2,{normal}\n3,{normal}\n".encode())
     assert list(table(page)["verdict"]) == ["normal", "abnormal", "abnormal", "normal", "normal"]
     assert list(table(page)["label"]) == [1, 3, 1, 2, 3]
-    confusion = page.dataframe[0].value
-    assert confusion.to_dict() == {"model says normal": {"label normal (1)": 1, "label abnormal (2-5)": 2},
-                                   "model says abnormal": {"label normal (1)": 1, "label abnormal (2-5)": 1}}
+    confusion = page.table[0].value
+    assert confusion.to_dict() == {"said normal": {"label 1 (normal)": 1, "label 2-5 (abnormal)": 2},
+                                   "said abnormal": {"label 1 (normal)": 1, "label 2-5 (abnormal)": 1}}
     assert any("right on **2 of 5** beats: accuracy **40.0%**. It flagged 1 normal beat and missed 2 abnormal ones."
                in m.value for m in page.markdown)
 
