@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from app.figures import (ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout,
                          class_label, legend_inside)
+from app.text import as_chart_text
 from core.data import CLASS_NAMES
 
 SERIES_COLOURS = (INPUT_COLOUR, ABNORMAL_COLOUR, NORMAL_COLOUR, RECON_COLOUR, "#8e44ad", "#3a86ff")
@@ -81,7 +82,7 @@ def roc_overlay(results, height: int = 400) -> go.Figure:
     fig.add_trace(go.Scatter(x=chance, y=chance, name="chance", mode="lines",
                              line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1)))
     for colour, r in zip(SERIES_COLOURS, results):
-        fig.add_trace(go.Scatter(x=r.fpr, y=r.tpr, mode="lines", name=f"{r.name} ({r.test_auc:.3f})",
+        fig.add_trace(go.Scatter(x=r.fpr, y=r.tpr, mode="lines", name=f"{as_chart_text(r.name)} ({r.test_auc:.3f})",
                                  line=dict(color=colour, width=2)))
     fig = _layout(fig, height, title="Test ROC curves", xaxis_title="false positive rate",
                   yaxis_title="true positive rate")

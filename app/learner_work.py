@@ -23,6 +23,7 @@ import streamlit as st
 from app import composer, room_session
 from app.navigation import PAGES
 from app.state import MODEL_KEY, require_split, set_current_model
+from app.text import as_text
 from classroom.recipe import LABELS, Settings
 from core.persistence import ModelFileError
 
@@ -93,7 +94,7 @@ def _restore_work(work, notices: list[str]) -> None:
     try:
         model = composer.load_model_file(work.model_file, "your saved model", require_split())
     except ModelFileError as exc:
-        notices.append(f"Your last model could not be restored ({exc}); the default model is in use.")
+        notices.append(f"Your last model could not be restored ({as_text(exc)}); the default model is in use.")
         return
     set_current_model(replace(model, label=work.model_label or model.label))
     number = re.search(r"#(\d+)$", work.model_label or "")

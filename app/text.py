@@ -9,6 +9,9 @@ markdown construct inside a line (links, images, emphasis, code, HTML, maths, ta
 text reads exactly as written and nothing in it becomes markup. Ordinary names ("Your model #2",
 "beats-v2.safetensors") come through unchanged.
 
+Charts are the other place text is read as markup: plotly draws ``<a href=...>``, ``<b>`` and
+``<br>`` in titles, legends and hover labels. ``as_chart_text`` escapes them for a chart.
+
 Escapes don't stop GitHub-style autolinks: Streamlit's markdown finds ``http://``, ``www.`` and
 ``name@host`` in the text *after* parsing and makes links of them. An invisible word joiner
 (U+2060) inside each of those sequences keeps them plain text and reads the same.
@@ -16,6 +19,7 @@ Escapes don't stop GitHub-style autolinks: Streamlit's markdown finds ``http://`
 
 from __future__ import annotations
 
+import html
 import re
 
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>~$|!])")
@@ -36,3 +40,8 @@ def as_text(value: object) -> str:
 def _escape_block_start(mark: str) -> str:
     """``#`` -> ``\\#``; a list number ``12`` (before ``.`` or ``)``) -> ``12\\`` so the dot stays text."""
     return mark + "\\" if mark[0].isdigit() else "\\" + mark
+
+
+def as_chart_text(value: object) -> str:
+    """``value`` as literal text in a plotly title, legend entry or hover label, on one line."""
+    return html.escape(_LINE_BREAKS_AND_CONTROLS.sub(" ", str(value)))

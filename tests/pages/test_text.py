@@ -24,3 +24,9 @@ def test_urls_and_addresses_cannot_become_autolinks():
 def test_ordinary_names_and_numbers_read_the_same():
     for text in ("Your model #2", "beats-v2 (final).safetensors", "layers 32-8 (9,684 parameters) · lr 0.01", 0.5):
         assert as_text(text) == str(text)
+
+
+def test_chart_text_shows_tags_as_written():
+    from app.text import as_chart_text
+
+    assert as_chart_text('<a href="http://x/">y</a>\n<b>') == "&lt;a href=&quot;http://x/&quot;&gt;y&lt;/a&gt; &lt;b&gt;"
