@@ -162,3 +162,22 @@ def test_exercises_check_the_learners_own_runs_and_attempts():
     assert list(table["Exercise"]) == [e.title for e in EXERCISES.values()]
     assert not table["Done"].any()  # the best-F1 threshold has precision < 98 %
     assert f"precision {attempt['precision']:.3f}" in texts(ada.info)
+
+
+def test_a_drawn_beat_the_model_judges_against_the_learners_intent_completes_fool_the_model():
+    _, code, _ = start_room("Drawing room")
+    ada = join(code, "Ada")
+    ada.switch_page("pages/draw.py").run()
+    ada.button(key="draw_preset_normal").click().run()  # judged normal
+    ada.radio(key="exercise_fool_intended").set_value("normal")
+    ada.button(key="exercise_fool_submit").click().run()
+    assert "The model agreed with you" in texts(ada.success)
+    ada.button(key="draw_preset_r_on_t").click().run()  # judged abnormal: say it was meant as normal
+    ada.radio(key="exercise_fool_intended").set_value("normal")
+    ada.button(key="exercise_fool_submit").click().run()
+    assert "You fooled the model!" in texts(ada.success)
+    verdicts = [(s.payload["intended"], s.payload["verdict"]) for s in room_session.store().submissions(code)]
+    assert verdicts == [("normal", "normal"), ("normal", "abnormal")]
+    ada.switch_page(CLASSROOM).run()
+    table = ada.dataframe[0].value
+    assert table.set_index("Exercise").loc[EXERCISES["fool"].title, "Done"]
