@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 import streamlit as st
 
 from app import composer, learner_work, room_session
@@ -14,6 +15,8 @@ from classroom.storage import MAX_DISPLAY_NAME, MAX_ROOM_NAME, NotInstructor
 NOTICE_KEY = "classroom_view_notice"
 LOCK_KEY, HIDE_KEY, EXERCISE_KEY = "classroom_locks", "classroom_hidden", "classroom_exercise"
 NO_EXERCISE = "none"
+UNREACHABLE = ("The classroom database is not reachable right now; try again in a moment (your own work "
+               "goes on without it).")
 
 
 def _notice(kind: str, text: str) -> None:
@@ -24,8 +27,11 @@ def _notice(kind: str, text: str) -> None:
 
 
 def join() -> None:
-    problem = room_session.join(st.session_state.get("classroom_join_code", ""),
-                                st.session_state.get("classroom_join_name", ""))
+    try:
+        problem = room_session.join(st.session_state.get("classroom_join_code", ""),
+                                    st.session_state.get("classroom_join_name", ""))
+    except sa.exc.SQLAlchemyError:
+        problem = UNREACHABLE
     if problem:
         _notice("error", problem)
     else:
@@ -38,6 +44,9 @@ def create() -> None:
         room = room_session.create_room(st.session_state.get("classroom_room_name", ""))
     except ValueError as exc:
         _notice("error", f"Could not start the room: {exc}.")
+        return
+    except sa.exc.SQLAlchemyError:
+        _notice("error", UNREACHABLE)
         return
     _notice("success", f"Room {room.code} is open. Share the learner link below; keep the instructor link "
                        "to yourself.")

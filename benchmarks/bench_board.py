@@ -24,13 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
 
 from app.board_view import REFRESH_SECONDS  # noqa: E402
-from browser_harness import launch_chromium, new_app_context, open_page, runs, wait_idle  # noqa: E402
+from browser_harness import (button, launch_chromium, nav, new_app_context, open_page, rerun, runs,  # noqa: E402
+                             wait_idle)
 from classroom.board import RoomCache  # noqa: E402
 from classroom.recipe import Settings  # noqa: E402
 from classroom.storage import ClassroomStore, RunRecord, learner_id  # noqa: E402
 from streamlit_server import StreamlitServer, cpu_seconds, data_dir  # noqa: E402
 
 LEARNERS = 30
+SLOW = 120_000  # ms: a busy shared box
 
 
 def seeded_room(store: ClassroomStore) -> str:
@@ -78,13 +80,13 @@ def server_cpu_per_refresh(folder: Path, code: str, sessions: int, seconds: floa
         pages = []
         for n in range(sessions):
             page = new_app_context(browser).new_page()
-            open_page(page, server, f"/classroom?room={code}")
+            open_page(page, server, f"/classroom?room={code}", timeout=SLOW)
             page.get_by_label("Your display name").fill(f"watcher {n}")
-            page.get_by_role("button", name="Join").click()
-            page.get_by_text("You are in").wait_for()
-            open_page(page, server, "/board")
-            page.locator('[data-testid="stDataFrame"]').first.wait_for()
-            wait_idle(page)
+            rerun(page, button(page, "Join").click, SLOW)
+            page.get_by_text("You are in").wait_for(timeout=SLOW)
+            nav(page, "Class board", SLOW)
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=SLOW)
+            wait_idle(page, SLOW)
             pages.append(page)
         counted = [runs(page) for page in pages]
         cpu_before = cpu_seconds(server.pids())

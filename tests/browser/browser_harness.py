@@ -145,6 +145,15 @@ def open_page(page, server: StreamlitServer, path: str = "/", timeout: float = N
     assert_no_error_shown(page)
 
 
+def nav(page, title: str, timeout: float = NAVIGATION_TIMEOUT) -> None:
+    """Go to another page of the app through the sidebar, in the same session (a ``goto`` would
+    start a new session), and wait until it is drawn."""
+    link = page.locator('[data-testid="stSidebarNav"] a', has_text=title)
+    rerun(page, link.click, timeout)
+    page.locator('[data-testid="stMain"] h1').first.wait_for(state="visible", timeout=timeout)
+    wait_idle(page, timeout)
+
+
 _PICTURES_SHOWN = """
 (n) => {
   const pictures = [...document.querySelectorAll('[data-testid="stMain"] img')];

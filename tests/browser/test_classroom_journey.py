@@ -13,7 +13,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser_harness import badge, button, open_page, rerun, screenshot, set_number, train, wait_idle
+from browser_harness import badge, button, nav, open_page, rerun, screenshot, set_number, train, wait_idle
 
 AUC_IN_BADGE = re.compile(r"test AUC (\d\.\d{3})")
 EPOCHS = '[data-testid="stNumberInput"] input[aria-label="Epochs"]'
@@ -32,14 +32,6 @@ def goto(page, url: str) -> None:
     wait_idle(page, SLOW)
 
 
-def nav(page, title: str) -> None:
-    """Go to another page of the app in the same session (the sidebar), as a learner would."""
-    link = page.locator('[data-testid="stSidebarNav"] a', has_text=title)
-    rerun(page, link.click, SLOW)
-    expect(page.locator('[data-testid="stMain"] h1').first).to_be_visible(timeout=SLOW)
-    wait_idle(page, SLOW)
-
-
 def start_room(page, server) -> tuple[str, str]:
     """(learner link, instructor link)"""
     open_page(page, server, "/classroom", timeout=SLOW)
@@ -54,9 +46,9 @@ def start_room(page, server) -> tuple[str, str]:
 
 
 def lock_epochs(page, server, epochs: int) -> None:
-    nav(page, "Train a model")
+    nav(page, "Train a model", SLOW)
     set_number(page, "Epochs", epochs, SLOW)
-    nav(page, "Classroom")
+    nav(page, "Classroom", SLOW)
     page.locator('[data-testid="stMultiSelect"]').filter(has_text="Lock these settings").click()
     page.keyboard.type("epochs")
     page.keyboard.press("Enter")
@@ -75,7 +67,7 @@ def join(page, learner_link: str, name: str) -> None:
 
 def train_with_seed(page, server, seed: int) -> str:
     """Train with ``seed`` on the Train page; the test AUC the learner's own badge shows."""
-    nav(page, "Train a model")
+    nav(page, "Train a model", SLOW)
     set_number(page, "Seed", seed, SLOW)
     assert "It is now the model on every page" in train(page, timeout=3 * SLOW)
     return AUC_IN_BADGE.search(badge(page)).group(1)
@@ -96,7 +88,7 @@ def test_an_instructor_and_two_learners_share_a_room(new_page, server, artifacts
 
     join(ada, learner_link, "Ada")
     join(grace, learner_link, "Grace")
-    nav(ada, "Train a model")
+    nav(ada, "Train a model", SLOW)
     epochs = ada.locator(EPOCHS)
     expect(epochs).to_be_disabled(timeout=SLOW)
     expect(epochs).to_have_value("6", timeout=SLOW)
@@ -111,7 +103,7 @@ def test_an_instructor_and_two_learners_share_a_room(new_page, server, artifacts
     expect(grace.get_by_text("Your instructor locked the epochs")).to_be_visible(timeout=SLOW)
 
     # both runs on the board, with the numbers each learner saw
-    nav(teacher, "Class board")
+    nav(teacher, "Class board", SLOW)
     dots = board_runs(teacher).splitlines()
     assert any(d.startswith("Ada<br>AUC " + ada_auc) for d in dots), dots
     assert any(d.startswith("Grace<br>AUC " + grace_auc) for d in dots), dots
@@ -119,20 +111,20 @@ def test_an_instructor_and_two_learners_share_a_room(new_page, server, artifacts
         teacher.set_viewport_size({"width": width, "height": 1000})
         wait_idle(teacher, SLOW)
         screenshot(teacher, artifacts / f"classroom-board-{width}.png")
-    nav(teacher, "Classroom")
+    nav(teacher, "Classroom", SLOW)
     for width in (1024, 1400):
         teacher.set_viewport_size({"width": width, "height": 1000})
         wait_idle(teacher, SLOW)
         screenshot(teacher, artifacts / f"classroom-instructor-{width}.png")
 
     # Grace loads Ada's recipe with one click on Ada's row (best AUC first)
-    nav(grace, "Class board")
+    nav(grace, "Class board", SLOW)
     ada_row = 0 if float(ada_auc) >= float(grace_auc) else 1
     grid = grace.locator('[data-testid="stDataFrame"]').first
     box = grid.bounding_box()
     rerun(grace, lambda: grace.mouse.click(box["x"] + 14, box["y"] + GRID_ROW_HEIGHT * (ada_row + 1.5)), SLOW)
     expect(grace.get_by_text("Loaded the recipe of Ada")).to_be_visible(timeout=SLOW)
-    nav(grace, "Train a model")
+    nav(grace, "Train a model", SLOW)
     expect(grace.locator(SEED)).to_have_value("1", timeout=SLOW)
 
     # a reload keeps each learner's model
@@ -143,7 +135,7 @@ def test_an_instructor_and_two_learners_share_a_room(new_page, server, artifacts
         assert "Your model #1" in badge(page) and f"test AUC {auc}" in badge(page), badge(page)
 
     # a copied link restores a composer in a fresh browser context
-    nav(ada, "Train a model")
+    nav(ada, "Train a model", SLOW)
     set_number(ada, "Seed", 42, SLOW)
     ada.get_by_role("button", name=re.compile("Copy link")).click()
     ada.locator('[data-testid="stCode"]', has_text="/train?").wait_for(timeout=SLOW)
