@@ -78,7 +78,7 @@ def auc_by_abnormal(runs: list[RunRecord]) -> go.Figure:
     fig.add_trace(go.Scatter(x=means.index, y=means.values, mode="lines+markers", name="class mean",
                              line=dict(width=3, color="#d62728")))
     fig.update_layout(title="AUC vs abnormal %",
-                      xaxis=dict(title="abnormal beats in training (%)", range=[-3, MAX_ABNORMAL_PERCENT + 3]),
+                      xaxis=dict(title="abnormal % in training", range=[-3, MAX_ABNORMAL_PERCENT + 3]),
                       yaxis=_auc_axis(runs), legend=dict(x=0.99, xanchor="right", y=0.02, yanchor="bottom"),
                       **CHART)
     return fig
@@ -88,7 +88,7 @@ def auc_by_size(runs: list[RunRecord]) -> go.Figure:
     fig = go.Figure(go.Scatter(x=[r.param_count for r in runs], y=[r.test_auc for r in runs], mode="markers",
                                marker=dict(size=9, opacity=0.7), hovertext=[_hover(r) for r in runs],
                                hoverinfo="text", showlegend=False))
-    fig.update_layout(title="AUC vs model size", xaxis=dict(type="log", dtick=1, title="parameters (log scale)"),
+    fig.update_layout(title="AUC vs model size", xaxis=dict(type="log", dtick=1, title="parameters"),
                       yaxis=_auc_axis(runs), **CHART)
     return fig
 
