@@ -36,6 +36,16 @@ MAX_ROOM_NAME = 60
 MAX_DISPLAY_NAME = 24
 
 metadata = sa.MetaData()
+
+
+def _room_record_columns() -> list[sa.Column]:
+    """What every record of a learner in a room starts with (new objects per table)."""
+    return [sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("room_code", sa.String(CODE_LENGTH), sa.ForeignKey("rooms.code"), nullable=False, index=True),
+            sa.Column("learner_id", sa.String(32), nullable=False),
+            sa.Column("display_name", sa.String(MAX_DISPLAY_NAME), nullable=False)]
+
+
 schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 rooms = sa.Table(
     "rooms", metadata,
@@ -48,11 +58,7 @@ rooms = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 runs = sa.Table(
-    "runs", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("room_code", sa.String(CODE_LENGTH), sa.ForeignKey("rooms.code"), nullable=False, index=True),
-    sa.Column("learner_id", sa.String(32), nullable=False),
-    sa.Column("display_name", sa.String(MAX_DISPLAY_NAME), nullable=False),
+    "runs", metadata, *_room_record_columns(),
     sa.Column("recipe", sa.Text, nullable=False),
     sa.Column("seed", sa.Integer, nullable=False),
     sa.Column("param_count", sa.Integer, nullable=False),
@@ -64,11 +70,7 @@ runs = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 submissions = sa.Table(
-    "submissions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("room_code", sa.String(CODE_LENGTH), sa.ForeignKey("rooms.code"), nullable=False, index=True),
-    sa.Column("learner_id", sa.String(32), nullable=False),
-    sa.Column("display_name", sa.String(MAX_DISPLAY_NAME), nullable=False),
+    "submissions", metadata, *_room_record_columns(),
     sa.Column("exercise", sa.String(40), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -4,36 +4,21 @@ the board, load each other's recipes; forged links and learner sessions change n
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from app_session import open_app, texts
 from streamlit.testing.v1 import AppTest
 
 from app import room_session
 from classroom.exercises import EXERCISES
-from classroom.recipe import Settings
 from classroom.storage import NotInstructor
 
-ROOT = Path(__file__).resolve().parents[2]
 CLASSROOM, TRAIN, BOARD = "pages/classroom.py", "pages/train.py", "pages/board.py"
-
-
-def open_app(query: dict | None = None, page: str = CLASSROOM) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
 
 
 def start_room(name: str = "Tuesday workshop") -> tuple[AppTest, str, str]:
     """(instructor session, room code, instructor secret) through the Classroom page's form."""
-    at = open_app()
+    at = open_app(page=CLASSROOM)
     at.text_input(key="classroom_room_name").input(name)
     at.button(key="FormSubmitter:classroom_start-Start a room").click().run()
     membership = at.session_state[room_session.STATE_KEY]
@@ -42,7 +27,7 @@ def start_room(name: str = "Tuesday workshop") -> tuple[AppTest, str, str]:
 
 
 def join(code: str, name: str) -> AppTest:
-    at = open_app({"room": code})
+    at = open_app({"room": code}, CLASSROOM)
     assert at.text_input(key="classroom_join_code").value == code  # the learner link fills the code in
     at.text_input(key="classroom_join_name").input(name)
     at.button(key="FormSubmitter:classroom_join-Join").click().run()
@@ -98,7 +83,7 @@ def test_an_instructor_room_with_locks_hidden_pages_and_an_exercise():
 def test_a_forged_or_learner_change_is_refused_and_changes_nothing():
     _, code, secret = start_room("Locked room")
     before = room_session.store().room(code)
-    forger = open_app({"room": code, "key": secret[:-2] + "xx", "learning_rate": "1"})
+    forger = open_app({"room": code, "key": secret[:-2] + "xx", "learning_rate": "1"}, CLASSROOM)
     assert "not valid for room" in texts(forger.warning) and "nothing was changed" in texts(forger.warning)
     assert forger.session_state[room_session.STATE_KEY].secret is None
     assert "key" not in forger.query_params

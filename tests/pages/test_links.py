@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
+from app_session import open_app, texts
 from streamlit.testing.v1 import AppTest
 
 from app import composer
 from classroom.recipe import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
 TRAIN = "pages/train.py"
 LINK = Settings(layers=(64, 16, 4), optimizer="rmsprop", learning_rate=0.001, batch_size=64, epochs=7,
                 regularizer="l2", regularization_rate=0.001, activation="tanh", train_size=600,
                 abnormal_percent=5, seed=7)
-
-
-def open_app(query: dict | None = None, page: str = TRAIN) -> AppTest:
-    """A new session (a new browser tab) opened on ``page`` with ``query`` in its URL."""
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def widget_settings(at: AppTest) -> Settings:
@@ -32,10 +21,6 @@ def widget_settings(at: AppTest) -> Settings:
     units = [n.value for n in at.number_input if n.key.startswith("composer_units_")]
     values = {key[len("composer_"):]: at.session_state[key] for key in composer.CONTROL_DEFAULTS}
     return Settings(layers=tuple(units), **values)
-
-
-def texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
 
 
 def test_a_link_restores_every_composer_setting_and_the_url_follows_the_controls():
