@@ -3,7 +3,8 @@
 A task is a small picklable value and ``run_task`` a module-level function, so an experiment
 runs the same way in-process (``InlineExecutor``: each task runs when its result is asked for,
 so a caller can show progress and cancel between tasks), in a ``concurrent.futures`` pool, or in
-the app's shared training pool: anything with ``submit(fn, *args)`` returning a future.
+the shared training pool of ``core.jobs`` (``PoolExecutor``): anything with ``submit(fn, *args)``
+returning a future.
 
 Every experiment has a CPU budget (``check_budget``): the work of its trainings, counted in
 "default trainings" (epochs x beats x parameters of ``python -m core train``'s defaults).
@@ -18,10 +19,10 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from core import train
 from core.data import Split, compose_training_set, split_beats
 from core.evaluation import evaluate, start_experiment
 from core.metrics import auc
-from core import train
 from core.recipes import DEFAULT, Recipe
 
 AUTOENCODER = "autoencoder"
@@ -117,8 +118,8 @@ def run_task(task: Task) -> dict:
         from core.baselines import MeanBeatDistance
 
         start = time.perf_counter()
-        train = compose_training_set(split.train, recipe.composition)
-        template = MeanBeatDistance().fit(train.x)
+        beats = compose_training_set(split.train, recipe.composition)
+        template = MeanBeatDistance().fit(beats.x)
         return {**row, "status": "completed", "train_seconds": time.perf_counter() - start,
                 "val_auc": auc(template.decision_function(split.validation.x), split.validation.is_anomaly),
                 "test_auc": auc(template.decision_function(split.test.x), split.test.is_anomaly)}
@@ -187,6 +188,46 @@ class InlineExecutor:
 
     def submit(self, fn: Callable, *args) -> _LazyFuture:
         return _LazyFuture(fn, args)
+
+
+def _call(ctx, fn: Callable, *args):
+    """A pool job (``fn(ctx, *args)`` in a worker) that runs a plain task function."""
+    return fn(*args)
+
+
+class _JobFuture:
+    """A ``core.jobs`` job seen as a future."""
+
+    def __init__(self, job):
+        self.job = job
+
+    def result(self, timeout: float | None = None):
+        if not self.job.wait(timeout):
+            raise TimeoutError("the task has not finished yet")
+        if self.job.status == "cancelled":
+            raise Cancelled("the task was cancelled")
+        if self.job.status != "done":
+            raise RuntimeError(self.job.error or f"the task ended {self.job.status}")
+        return self.job.result
+
+    def cancel(self) -> bool:
+        self.job.cancel()
+        return True
+
+    def done(self) -> bool:
+        return not self.job.active
+
+
+class PoolExecutor:
+    """Tasks as jobs of a ``core.jobs`` pool under ``owner``: they take turns with every other
+    owner's jobs (the learners' trainings) in the pool's fair queue. Use an owner of its own, not
+    a session's training owner, whose new training replaces its queued jobs."""
+
+    def __init__(self, pool, owner):
+        self.pool, self.owner = pool, owner
+
+    def submit(self, fn: Callable, *args) -> _JobFuture:
+        return _JobFuture(self.pool.submit(self.owner, _call, fn, *args))
 
 
 class ExperimentRun:
