@@ -42,8 +42,10 @@ def contamination_figure(points_by_recipe: dict[str, list[dict]], report: dict[i
     fig.add_trace(go.Scatter(x=list(report), y=list(report.values()), name="the report's claim", mode="markers",
                              marker=dict(symbol="x", size=13, color="black")))
     fig.add_hline(y=0.5, line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1),
-                  annotation_text="chance (0.5): below it, beats are ranked backwards",
-                  annotation_position="bottom right")
+                  annotation_text="chance (0.5)", annotation_position="top right")
+    # four names don't fit beside the title at 1024 px: the legend goes under the axis
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"),
+                      margin=dict(b=40))
     return fig
 
 
@@ -100,5 +102,8 @@ def latent_figure(xy: np.ndarray, classes: np.ndarray, axes: tuple[str, str], he
                                  hovertemplate=f"{CLASS_NAMES[cls]} · test beat #%{{customdata}}<extra></extra>"))
     # No clickmode/dragmode here: Streamlit's point selection sets click-to-select itself, and a
     # "select" drag mode would switch clicking off.
-    return _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
-                   yaxis_title=axes[1])
+    fig = _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
+                  yaxis_title=axes[1])
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.18, yanchor="top"),
+                      margin=dict(b=40))  # five classes don't fit beside the title at 1024 px
+    return fig

@@ -3,7 +3,7 @@ import streamlit as st
 from app import experiments_view as lab
 from app.experiments_figures import (contamination_figure, curves_figure, latent_figure, roc_overlay,
                                      spread_figure, threshold_band_figure)
-from app.figures import beat_figure
+from app.figures import beat_figure, class_label
 from app.model_warnings import class_recall_table, show_model_warnings
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from core import sweeps
@@ -97,10 +97,10 @@ with inside:
         beat.info("No beat selected yet: click a point of the scatter.")
     else:
         x = split.test.x[index]
-        beat.plotly_chart(beat_figure(x, lab.reconstruction(model, x), title=f"Test beat #{index}"),
-                          key="lab_latent_beat")
         score = float(model.evaluation.test_scores[index])
-        beat.caption(f"Class {split.test.y[index]} · anomaly score {score:.3f} "
-                     f"({'above' if score > model.threshold else 'below'} the threshold {model.threshold:.3f})")
+        beat.markdown(f"**Test beat #{index}** · class {class_label(int(split.test.y[index]))} · anomaly score "
+                      f"{score:.3f} ({'above' if score > model.threshold else 'below'} the threshold "
+                      f"{model.threshold:.3f})")
+        beat.plotly_chart(beat_figure(x, lab.reconstruction(model, x)), key="lab_latent_beat")
     with st.expander("Per-class recall on the test beats"):
         st.dataframe(class_recall_table(model.id, model, split))
