@@ -9,6 +9,7 @@ import streamlit as st
 
 if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front of the pages
     import gc
+    from contextlib import asynccontextmanager
 
     # The libraries every session uses, loaded now and kept out of every garbage collection: a
     # full collection walked their ~350,000 objects for 0.4-0.5 s holding the GIL, a pause for
@@ -20,11 +21,22 @@ if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front
     import sqlalchemy  # noqa: F401
     import torch  # noqa: F401
     from starlette.middleware import Middleware
+    from streamlit.runtime.pages_manager import PagesManager
 
     from app.address_guard import AddressGuard
+    from app.shared import PREPARATION
+
+    @asynccontextmanager
+    async def start_up(_app):
+        """Before the first visitor: build the data split and the default model in the background,
+        and use ``st.navigation`` from the start (a ``pages/`` folder would otherwise make the first
+        visitor see its raw file names as the navigation)."""
+        PagesManager.uses_pages_directory = False
+        PREPARATION.start()
+        yield
 
     gc.freeze()
-    app = st.App(__file__, middleware=[Middleware(AddressGuard)])
+    app = st.App(__file__, middleware=[Middleware(AddressGuard)], lifespan=start_up)
 else:
     import torch
 

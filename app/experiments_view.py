@@ -172,7 +172,7 @@ def runs_table(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def threshold_band(model_id: int, _model: TrainedModel, _split: Split) -> dict:
+def threshold_band(model_id: str, _model: TrainedModel, _split: Split) -> dict:
     return sweeps.threshold_band(_model.evaluation.test_scores, _split.test.is_anomaly)
 
 
@@ -184,7 +184,7 @@ def baseline_results(size: int | None, abnormal_fraction: float, seed: int, _spl
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def autoencoder_result(model_id: int, _model: TrainedModel, _split: Split):
+def autoencoder_result(model_id: str, _model: TrainedModel, _split: Split):
     return baselines.measure(f"autoencoder ({_model.label})", _model.detector, _split, _model.result.seconds,
                              _model.spec.param_count)
 
@@ -194,7 +194,7 @@ def baselines_table(results: list) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def latent_space(model_id: int, _model: TrainedModel, _split: Split) -> latent.LatentView:
+def latent_space(model_id: str, _model: TrainedModel, _split: Split) -> latent.LatentView:
     return latent.latent_view(_model.detector, _split.test.x)
 
 

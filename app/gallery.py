@@ -104,7 +104,7 @@ def beat_picture(model: TrainedModel, index: int, judged: BeatVerdict,
 
 
 @st.cache_data(max_entries=BEAT_PICTURES, show_spinner=False)
-def _beat_picture(model_id: int, index: int, size: tuple[float, float], _judged: BeatVerdict) -> str:
+def _beat_picture(model_id: str, index: int, size: tuple[float, float], _judged: BeatVerdict) -> str:
     return beat_svg(_judged.beat, _judged.reconstruction, size=size)
 
 
@@ -114,7 +114,7 @@ def score_picture(model: TrainedModel, beats: Beats) -> str:
 
 
 @st.cache_data(max_entries=MODEL_PICTURES, show_spinner=False)
-def _score_picture(model_id: int, _model: TrainedModel, _beats: Beats) -> str:
+def _score_picture(model_id: str, _model: TrainedModel, _beats: Beats) -> str:
     return histogram_svg(_model.evaluation.test_scores, _beats.is_anomaly, _model.threshold)
 
 
@@ -125,7 +125,7 @@ def replay_picture(source: TrainedModel, beats: Beats, epoch: int,
 
 
 @st.cache_data(max_entries=REPLAY_PICTURES, show_spinner=False)
-def _replay_picture(model_id: int, epoch: int, size: tuple[float, float], _source: TrainedModel,
+def _replay_picture(model_id: str, epoch: int, size: tuple[float, float], _source: TrainedModel,
                     _beats: Beats) -> str:
     frame = next(frame for frame in _source.replay if frame.epoch == epoch)
     return histogram_svg(frame.test_scores, _beats.is_anomaly, x_max=replay_x_max(_source.replay), size=size)

@@ -12,7 +12,7 @@ from core.data import Split
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def model_warnings(model_id: int, _model: TrainedModel, _split: Split) -> list[latent.ModelWarning]:
+def model_warnings(model_id: str, _model: TrainedModel, _split: Split) -> list[latent.ModelWarning]:
     """Computed once per model (model ids are unique per server process, so they key the cache)."""
     return latent.diagnose(_model.detector, _model.evaluation, _split)
 
@@ -23,6 +23,6 @@ def show_model_warnings(model: TrainedModel, split: Split) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def class_recall_table(model_id: int, _model: TrainedModel, _split: Split) -> pd.DataFrame:
+def class_recall_table(model_id: str, _model: TrainedModel, _split: Split) -> pd.DataFrame:
     """Per UCR class: test beats and the share flagged abnormal at the model's threshold."""
     return pd.DataFrame(latent.class_recalls(_model.evaluation, _split.test)).set_index("class")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 import numpy as np
 
@@ -13,9 +14,6 @@ from core.detector import AutoencoderDetector
 from core.evaluation import Evaluation, evaluate, start_experiment
 from core.model import AutoencoderSpec
 from core.train import TrainConfig, TrainResult, Training
-
-_ids = itertools.count(1)
-
 
 @dataclass(frozen=True)
 class ReplayFrame:
@@ -40,7 +38,9 @@ class TrainedModel:
     train_size: int
     replay: tuple[ReplayFrame, ...] = ()
     trained_at: str = field(default_factory=lambda: datetime.now().strftime("%H:%M:%S"))
-    id: int = field(default_factory=lambda: next(_ids))
+    # Keys the per-model caches: unique across sessions, and across a reload of this module (a
+    # counter here would restart at 1 and hand a new model an old model's cached pictures).
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def spec(self) -> AutoencoderSpec:
@@ -79,13 +79,15 @@ def finish_model(detector: AutoencoderDetector, training: Training, split: Split
 
 
 def train_model(split: Split, spec: AutoencoderSpec, config: TrainConfig,
-                composition: Composition = Composition(), *, label: str,
-                record_replay: bool = False) -> TrainedModel:
-    """Train start to end without a UI (the start-up default model)."""
+                composition: Composition = Composition(), *, label: str, record_replay: bool = False,
+                on_epoch: Callable[[int], None] | None = None) -> TrainedModel:
+    """Train start to end without a UI (the start-up default model); ``on_epoch(epoch)`` after each."""
     detector, training = start_experiment(split, spec, config, composition)
     frames = []
     keep = replay_epochs(config.epochs) if record_replay else set()
     for event in training:
         if event.epoch in keep:
             frames.append(ReplayFrame(event.epoch, detector.decision_function(split.test.x)))
+        if on_epoch is not None:
+            on_epoch(event.epoch)
     return finish_model(detector, training, split, composition, label, tuple(frames))

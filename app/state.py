@@ -1,8 +1,8 @@
-"""What every page shares: the dataset, the start-up default model, the session's own model.
+"""What every page shares: the data split and the default model (``app.shared``: built once per
+server process), the session's own model, and what a page shows until the shared ones are ready.
 
-The dataset and the default model are cached for the whole server (read-only: nothing ever
-mutates them). Each browser session's own model lives in ``st.session_state`` so sessions never
-see each other's models.
+Each browser session's own model lives in ``st.session_state`` so sessions never see each other's
+models.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from app.models import TrainedModel, train_model
+from app.models import TrainedModel
+from app.shared import PREPARATION
 from app.text import as_text
-from core.data import DatasetError, Split, split_beats
-from core.ucr import load_ucr
-from core.model import AutoencoderSpec
-from core.train import TrainConfig
+from core.data import DatasetError, Split
+from core.ucr import CACHE_DIR, ENV_VAR, UCR_URL
 
 MODEL_KEY = "model"
 
@@ -33,37 +32,62 @@ def use_app_navigation() -> None:
         st.rerun()
 
 
-@st.cache_resource(show_spinner=False)
+PROGRESS_SECONDS = 0.2  # how often a waiting page updates what is being prepared
+
+
 def load_split() -> Split:
-    """All 5000 beats split once (read-only; a learner's actions never change it)."""
-    bar = None
+    """All 5000 beats split once (read-only; a learner's actions never change it). Waits, no UI."""
+    return PREPARATION.get().split
 
-    def on_download(done: int, total: int) -> None:
-        nonlocal bar
-        bar = bar or st.progress(0.0, text="Downloading ECG5000 from the UCR archive...")
-        bar.progress(min(done / total, 1.0) if total else 0.0,
-                     text=f"Downloading ECG5000 from the UCR archive: {done / 1e6:.1f} MB")
 
-    split = split_beats(load_ucr(download=True, progress=on_download))
-    if bar is not None:
-        bar.empty()
-    return split
+def default_model() -> TrainedModel:
+    """The model every session starts with: the default recipe, with a replay of its training."""
+    return PREPARATION.get().default_model
 
 
 def require_split() -> Split:
-    """The split, or a clear message and a stopped page when the dataset can't be had."""
-    try:
-        return load_split()
-    except (DatasetError, OSError, ValueError) as exc:
-        st.error(f"The ECG5000 dataset could not be loaded: {exc}")
+    """The split once the shared data and default model are ready; meanwhile what is being done;
+    a page saying how to provide the data (and stopping) when it can't be had."""
+    if not PREPARATION.ready:
+        _wait_showing_progress()
+    if PREPARATION.error is not None:
+        if not isinstance(PREPARATION.error, (DatasetError, OSError, ValueError)):
+            raise PREPARATION.error
+        _dataset_problem(PREPARATION.error)
         st.stop()
+    return PREPARATION.result.split
 
 
-@st.cache_resource(show_spinner="Training the default model (about a second)...")
-def default_model() -> TrainedModel:
-    """The model every session starts with: the default recipe, with a replay of its training."""
-    return train_model(load_split(), AutoencoderSpec(), TrainConfig(), label="Default model",
-                       record_replay=True)
+def _wait_showing_progress() -> None:
+    where = st.empty()
+    while not PREPARATION.wait(PROGRESS_SECONDS):
+        fraction = PREPARATION.fraction
+        where.progress(fraction if fraction is not None else 0.0,
+                       text=f"Getting the app ready for its first visitor. {PREPARATION.stage}...")
+    where.empty()
+
+
+def _dataset_problem(error: Exception) -> None:
+    """One page that says what went wrong and exactly how to provide the data."""
+    st.title("The heartbeat data is missing")
+    if isinstance(error, OSError):  # network errors included (requests' are OSErrors)
+        happened = ("No copy of ECG5000 was found on this server, and downloading it from the UCR archive "
+                    "failed (is this machine offline?).")
+    else:
+        happened = "The ECG5000 files found on this server are not the UCR release this app expects."
+    st.error(happened, icon=":material/cloud_off:")
+    st.markdown(f"""This app needs **ECG5000**, two text files of 5,000 heartbeats (about 11 MB), from the
+UCR time-series archive. To provide them:
+
+1. On any machine with internet, download [{UCR_URL.rsplit("/", 1)[-1]}]({UCR_URL}) and unzip it.
+2. Put the two files **`ECG5000_TRAIN.txt`** and **`ECG5000_TEST.txt`** (or their `.ts` / `.arff` forms)
+   either into the folder `{CACHE_DIR}` on this server, or into any folder and start the server with
+   `{ENV_VAR}=/that/folder scripts/run`.
+3. Press **Try again**.""")
+    st.button("Try again", icon=":material/refresh:", type="primary", key="dataset_retry",
+              on_click=PREPARATION.retry)
+    with st.expander("What exactly went wrong"):
+        st.text(f"{type(error).__name__}: {error}")
 
 
 def current_model() -> TrainedModel:

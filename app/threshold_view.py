@@ -34,7 +34,7 @@ class Curves:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def test_curves(model_id: int, _scores: np.ndarray, _labels: np.ndarray) -> Curves:
+def test_curves(model_id: str, _scores: np.ndarray, _labels: np.ndarray) -> Curves:
     """Computed once per model (model ids are unique per server process, so they key the cache)."""
     return Curves(roc(_scores, _labels), pr_curve(_scores, _labels), ThresholdSweep(_scores, _labels))
 

@@ -44,6 +44,7 @@ from canvas_drawing import canvas_box, stroke  # noqa: E402
 from streamlit_server import ARTIFACTS, StreamlitServer, data_dir  # noqa: E402
 
 PEERS = {  # Anomagram in headless Chromium here; and our targets
+    "first visit: healthy -> Introduction drawn": ("8.6-17 s before start-up warming; target <= 5 s", 5.0),
     "new session: Introduction drawn": ("Anomagram 0.47 s (cards drawn); target <= 1.5 s", 1.5),
     "sample click -> verdict": ("Anomagram 1.3 s", 1.3),
     "train click -> result (100 epochs)": ("Anomagram 6.3 s (its default); target <= 2 s", 2.0),
@@ -241,11 +242,13 @@ def main() -> int:
             # cold start: process launch -> health -> first page drawn (data load + default model)
             start = time.perf_counter()
             server.start(timeout=300)
-            bench.record("cold start: server healthy", time.perf_counter() - start)
+            healthy = time.perf_counter()
+            bench.record("cold start: server healthy", healthy - start)
             context, page = bench.session()
             page.goto(server.page_url("/"), wait_until="commit", timeout=TIMEOUT * 2)
             wait_drawn(page, min_pictures=INTRO_PICTURES, timeout=TIMEOUT * 2)
             bench.record("cold start: Introduction drawn", time.perf_counter() - start)
+            bench.record("first visit: healthy -> Introduction drawn", time.perf_counter() - healthy)
             context.close()
 
             for name in args.only:

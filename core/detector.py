@@ -146,8 +146,7 @@ class AutoencoderDetector:
         self._check_fitted()
         model = self.model_.eval()
         device = next(model.parameters()).device
-        batch = torch.as_tensor(np.atleast_2d(np.asarray(x, np.float32)), device=device)
-        return model(batch).cpu().numpy()
+        return model(_tensor(x, device)).cpu().numpy()
 
     def decision_function(self, x: np.ndarray) -> np.ndarray:
         """Reconstruction error per beat (higher = more anomalous)."""
@@ -173,9 +172,13 @@ class AutoencoderDetector:
     def encode(self, x: np.ndarray) -> np.ndarray:
         self._check_fitted()
         device = next(self.model_.parameters()).device
-        return self.model_.eval().encode(torch.as_tensor(np.atleast_2d(np.asarray(x, np.float32)),
-                                                         device=device)).cpu().numpy()
+        return self.model_.eval().encode(_tensor(x, device)).cpu().numpy()
 
     def _check_fitted(self) -> None:
         if getattr(self, "model_", None) is None:
             raise NotFittedError("this detector is not trained yet: call fit() first")
+
+
+def _tensor(x: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A 2-D float32 copy of ``x``: arrays shared by every session are read-only, which torch can't wrap."""
+    return torch.from_numpy(np.array(x, np.float32, ndmin=2)).to(device)
