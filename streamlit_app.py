@@ -50,6 +50,6 @@ else:
     learner_work.start()  # a reload or a shared link: restore the learner's model, settings and room
     try:
         learner_work.show_notices()
-        st.navigation(session_pages()).run()
+        st.navigation(session_pages(), position="top").run()
     finally:
         learner_work.sync()  # the URL and the saved work follow what this run changed

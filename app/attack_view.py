@@ -11,11 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.drawing_view import GEOMETRY, PRESET_KEY, VERSION_KEY
+from app.drawing_view import PRESET_KEY, VERSION_KEY
 from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout
 from app.models import TrainedModel
 from core.attack import Flip, find_flips
-from core.drawing import initial_drawing
+from core.drawing import CanvasGeometry, initial_drawing
 
 RESULT_KEY = "attack_result"
 LOADED_KEY = "attack_loaded"
@@ -47,12 +47,12 @@ def load_into_canvas(values: np.ndarray, caption: str) -> None:
     st.session_state[LOADED_KEY] = (version, np.asarray(values, np.float64), caption)
 
 
-def loaded_drawing() -> tuple[dict, str] | None:
+def loaded_drawing(geometry: CanvasGeometry) -> tuple[dict, str] | None:
     """(initial drawing, caption) of a beat loaded here onto the current canvas, else None."""
     loaded = st.session_state.get(LOADED_KEY)
     if loaded is None or loaded[0] != st.session_state.get(VERSION_KEY):
         return None
-    return initial_drawing([loaded[1]], GEOMETRY), loaded[2]
+    return initial_drawing([loaded[1]], geometry), loaded[2]
 
 
 # ---------------------------------------------------------------- drawing the result

@@ -1,5 +1,5 @@
 """The train page's composer: layer list and recipe in st.session_state, the network diagram,
-the test-metric tiles, and model files (export / import)."""
+and model files (export / import)."""
 
 from __future__ import annotations
 
@@ -37,18 +37,6 @@ MAX_MODEL_MB = math.ceil(MAX_FILE_BYTES / 2**20)
 _SPEC = AutoencoderSpec()
 # every composer control but the layers: widget key "composer_<setting>" -> its default
 CONTROL_DEFAULTS = {f"composer_{name}": value for name, value in asdict(Settings()).items() if name != "layers"}
-
-TILES = {  # test metric: (tile label, tile help)
-    "auc": ("AUC", "Area under the ROC curve: the chance an abnormal beat scores above a normal one."),
-    "accuracy": ("Accuracy", "Share of test beats classified correctly."),
-    "precision": ("Precision", "Of the beats flagged abnormal, the share that are abnormal."),
-    "recall": ("Recall", "Of the abnormal beats, the share flagged."),
-    "f1": ("F1", "Harmonic mean of precision and recall."),
-    "fpr": ("FPR", "False positive rate: normal beats flagged abnormal (lower is better)."),
-    "fnr": ("FNR", "False negative rate: abnormal beats missed (lower is better)."),
-}
-LOWER_IS_BETTER = {"fpr", "fnr"}
-
 
 # ---------------------------------------------------------------- composer state
 
@@ -236,24 +224,6 @@ def _polygons(polygons: list[list[tuple[float, float]]], colour: str) -> go.Scat
         y += [p[1] for p in polygon] + [polygon[0][1], None]
     return go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=colour, line=dict(width=0),
                       hoverinfo="skip", showlegend=False)
-
-
-# ---------------------------------------------------------------- test tiles
-
-
-def metric_tiles(model: TrainedModel, baseline: TrainedModel) -> list[dict]:
-    """``st.metric`` arguments per test metric, with deltas against ``baseline`` unless it is ``model``."""
-    mine, theirs = ({"auc": m.evaluation.test_auc, **m.evaluation.test_metrics} for m in (model, baseline))
-    tiles = []
-    for name, (label, explanation) in TILES.items():
-        tile = dict(label=label, value=f"{mine[name]:.3f}", help=explanation, border=True)
-        if model.id != baseline.id:
-            delta = round(mine[name] - theirs[name], 3)
-            colour = "off" if delta == 0 else "inverse" if name in LOWER_IS_BETTER else "normal"
-            tile.update(delta=f"{delta:+.3f}" if delta else "0.000", delta_color=colour,
-                        delta_arrow="auto" if delta else "off")
-        tiles.append(tile)
-    return tiles
 
 
 # ---------------------------------------------------------------- model files

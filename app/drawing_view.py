@@ -1,8 +1,11 @@
 """What the Draw page computes: the canvas set-up, preset beats, a drawing's verdict, uploaded beats.
 
-The canvas is one fixed geometry (700 x 300 pixels standing for values 4 down to -6: every
-typical ECG5000 beat fits). The canvas widget is re-mounted under a new key to clear it or to
-load a preset, because a mounted canvas keeps its own drawing whatever Python sends it.
+The canvas stands for values 4 down to -6 (every typical ECG5000 beat fits) and is as wide as
+the page's column allows (``available_width``, measured in the browser), 3:7 high: the whole
+beat can be drawn on a 1024 px projector as on a 1920 px screen, and a drawing reads the same
+140 points whatever the size. The canvas widget is re-mounted under a new key to clear it, to
+load a preset, or to resize it, because a mounted canvas keeps its own drawing whatever Python
+sends it; a resize carries the drawing over (as its 140-point reading).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import io
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from app.figures import INPUT_COLOUR, NORMAL_COLOUR
 from app.models import TrainedModel
@@ -22,14 +25,18 @@ from core.beats_csv import BeatsFileError, decode_beats_file
 from core.data import CLASS_NAMES, NORMAL_CLASS, SERIES_LENGTH, Beats
 from core.detector import FLAT, REASONS, UNSCORABLE, BeatVerdict
 from core.drawing import (CanvasGeometry, DrawingError, drawing_to_model_input, initial_drawing,
-                          strokes_from_canvas_json)
+                          strokes_from_canvas_json, strokes_to_beat)
 from core.scoring import ScoredFile, score_text
 
-GEOMETRY = CanvasGeometry(width=700, height=300)
+GEOMETRY = CanvasGeometry(width=700, height=300)  # until the browser has said how wide the column is
+MIN_WIDTH, MAX_WIDTH = 480, 1000  # pixels: narrower is too fiddly to draw on, wider too tall to see whole
 STROKE_COLOUR = INPUT_COLOUR
 STROKE_WIDTH = 3
 VERSION_KEY = "draw_canvas_version"
 PRESET_KEY = "draw_preset"
+CARRIED_KEY = "draw_carried"  # a drawing's 140 values, carried over to a resized canvas
+WIDTH_KEY = "draw_canvas_width"
+LABEL_PIXELS, LABEL_COLOUR = 13, "#6c757d"  # the grid's value labels: readable from the back of a room
 MAX_UPLOAD_MB = 2  # what the uploader says and refuses in the browser; Streamlit's MB is 2**20 bytes
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 MAX_UPLOAD_ROWS = 10_000
@@ -49,7 +56,64 @@ def canvas_key() -> str:
 def remount_canvas(preset: str | None = None) -> None:
     """A fresh canvas: empty, or holding one of ``PRESETS``."""
     st.session_state[PRESET_KEY] = preset
+    st.session_state.pop(CARRIED_KEY, None)
     st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+
+
+_WIDTH_PROBE = st.components.v2.component(
+    "ecg_lab.available_width",
+    # Reports the width of the column it sits in, and again when it changes by 20 px or more
+    # (a window resized, a laptop moved to the projector).
+    js="""
+export default function ({ parentElement, setStateValue }) {
+  const box = parentElement.host ?? parentElement;
+  let reported = 0;
+  const report = () => {
+    const width = Math.floor(box.getBoundingClientRect().width);
+    if (width > 0 && Math.abs(width - reported) >= 20) {
+      reported = width;
+      setStateValue("width", width);
+    }
+  };
+  const observer = new ResizeObserver(report);
+  observer.observe(box);
+  report();
+  return () => observer.disconnect();
+}
+""")
+
+
+def available_width() -> int | None:
+    """The page column's width in pixels, as the browser reports it; None until it has."""
+    width = _WIDTH_PROBE(key="draw_available_width", default={"width": None},
+                         on_width_change=lambda: None).get("width")
+    return int(width) if isinstance(width, (int, float)) and width > 0 else None
+
+
+def canvas_geometry(available: int | None) -> CanvasGeometry:
+    if available is None:
+        return GEOMETRY
+    width = int(np.clip(available // 10 * 10, MIN_WIDTH, MAX_WIDTH))
+    return CanvasGeometry(width=width, height=round(width * 3 / 7))
+
+
+def fit_canvas(available: int | None) -> CanvasGeometry:
+    """The canvas geometry for ``available`` pixels; when that changes the width, a re-mounted
+    canvas holding what was drawn (read at 140 points on the old canvas, redrawn on the new)."""
+    geometry = canvas_geometry(available)
+    previous = st.session_state.get(WIDTH_KEY)
+    st.session_state[WIDTH_KEY] = geometry.width
+    if previous is not None and previous != geometry.width:
+        drawn = st.session_state.get(canvas_key())
+        try:
+            strokes = strokes_from_canvas_json((drawn or {}).get("drawing", {}).get("raw"))
+            values = strokes_to_beat(strokes, canvas_geometry(previous), SERIES_LENGTH)
+        except (DrawingError, AttributeError):
+            values = None  # nothing drawn yet, or nothing readable: a preset is simply redrawn
+        if values is not None:
+            st.session_state[CARRIED_KEY] = values
+        st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+    return geometry
 
 
 def typical_beat(beats: Beats, cls: int) -> int:
@@ -68,33 +132,45 @@ def preset_beat(name: str, test: Beats) -> tuple[np.ndarray, str]:
                            f"draw over part of it and watch the verdict change.")
 
 
-def current_preset(test: Beats) -> tuple[dict | None, str | None]:
-    """(the canvas's initial drawing, a caption) for the loaded preset; (None, None) if there is none."""
+def current_preset(test: Beats, geometry: CanvasGeometry) -> tuple[dict | None, str | None]:
+    """(the canvas's initial drawing, a caption) for a drawing carried over a resize or the loaded
+    preset; (None, None) if there is neither."""
+    if CARRIED_KEY in st.session_state:
+        return initial_drawing([st.session_state[CARRIED_KEY]], geometry), None
     name = st.session_state.get(PRESET_KEY)
     if name not in PRESETS:
         return None, None
     values, caption = preset_beat(name, test)
-    return initial_drawing([values], GEOMETRY), caption
+    return initial_drawing([values], geometry), caption
 
 
-@st.cache_data(show_spinner=False)
-def background_png(guide: bool) -> bytes:
-    """A faint grid (one line per 10 time steps and per value unit, zero darker), optionally with the
-    train pool's mean normal beat as a guide to trace."""
-    g = GEOMETRY
+@st.cache_data(show_spinner=False, max_entries=32)
+def background_png(guide: bool, g: CanvasGeometry = GEOMETRY) -> bytes:
+    """A faint grid (one line per 10 time steps and per value unit, zero darker) with legible value
+    labels, optionally with the train pool's mean normal beat as a guide to trace."""
     image = Image.new("RGB", (g.width, g.height), "white")
     pen = ImageDraw.Draw(image)
     for step in range(0, SERIES_LENGTH, 10):
         x = step * g.width / (SERIES_LENGTH - 1)
         pen.line([(x, 0), (x, g.height)], fill="#eeeeee")
-    for value in range(int(np.ceil(g.value_bottom)), int(np.floor(g.value_top)) + 1):
+    values = range(int(np.ceil(g.value_bottom)), int(np.floor(g.value_top)) + 1)
+    for value in values:
         y = float(g.value_to_y(value))
         pen.line([(0, y), (g.width, y)], fill="#c8c8c8" if value == 0 else "#eeeeee")
-        pen.text((3, y - 11), f"{value:+d}" if value else "0", fill="#b0b0b0")
     if guide:
         mean_normal = load_split().train.normal.mean(axis=0)
         xs = np.linspace(0, g.width, SERIES_LENGTH)
         pen.line(list(zip(xs, g.value_to_y(mean_normal))), fill=_faint(NORMAL_COLOUR), width=5, joint="curve")
+    font = ImageFont.load_default(size=LABEL_PIXELS)
+    for value in values:
+        y = float(g.value_to_y(value))
+        if y < LABEL_PIXELS:  # the top edge: its value needs no label
+            continue
+        # above its line, on white so that the guide doesn't hide it
+        label = f"{value:+d}" if value else "0"
+        box = pen.textbbox((4, y - 2), label, font=font, anchor="ls")
+        pen.rectangle((box[0] - 2, box[1] - 1, box[2] + 2, box[3] + 1), fill="white")
+        pen.text((4, y - 2), label, fill=LABEL_COLOUR, font=font, anchor="ls")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -109,10 +185,10 @@ def _faint(colour: str, strength: float = 0.3) -> tuple[int, int, int]:
 # ---------------------------------------------------------------- the verdict
 
 
-def judge_drawing(model: TrainedModel, json_data: dict | None) -> BeatVerdict:
+def judge_drawing(model: TrainedModel, json_data: dict | None, geometry: CanvasGeometry = GEOMETRY) -> BeatVerdict:
     """The canvas's drawing judged by the model in use; raises ``DrawingError`` (a friendly message) if
     the drawing is no beat."""
-    return model.detector.judge(drawing_to_model_input(json_data, GEOMETRY))[0]
+    return model.detector.judge(drawing_to_model_input(json_data, geometry))[0]
 
 
 def margin(verdict: BeatVerdict) -> str:

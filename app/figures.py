@@ -17,6 +17,7 @@ RECON_COLOUR = "#e9a23b"
 THRESHOLD_COLOUR = "#6c757d"
 ROLE_COLOURS = {"input": INPUT_COLOUR, "encoder": NORMAL_COLOUR, "bottleneck": ABNORMAL_COLOUR,
                 "decoder": RECON_COLOUR, "output": INPUT_COLOUR}
+UNIT_RANGE = [-0.03, 1.03]  # rates from 0 to 1, with room for a marker at either end
 
 
 def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
@@ -70,8 +71,11 @@ def error_histogram(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float
         fig.add_trace(go.Histogram(x=np.minimum(scores[mask], hi), name=name, xbins=edges,
                                    marker_color=colour, opacity=0.65))
     if threshold is not None:
-        fig.add_vline(x=threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
-                      annotation_text=f"threshold {threshold:.3f}")
+        # Named in the legend, not by a label on the line: a label collides with the legend, or is cut
+        # off at the plot's edge, wherever the slider puts the line.
+        fig.add_vline(x=threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"threshold {threshold:.3f}",
+                                 line=dict(color=THRESHOLD_COLOUR, dash="dash")))
     return _layout(fig, height, title=title, barmode="overlay", xaxis_title="reconstruction error (MSE)",
                    yaxis_title="beats", xaxis_range=[0, hi])
 
@@ -96,25 +100,29 @@ def roc_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float, point: tuple[float,
     fig.add_trace(go.Scatter(x=fpr, y=tpr, name=f"ROC (AUC {auc:.3f})", mode="lines", line=dict(color=INPUT_COLOUR)))
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], name="current threshold", mode="markers",
-                                 marker=dict(color=ABNORMAL_COLOUR, size=12)))
+                                 marker=dict(color=ABNORMAL_COLOUR, size=12), cliponaxis=False))
     return _layout(fig, height, title=f"ROC curve · AUC {auc:.3f}", xaxis_title="false positive rate",
-                   yaxis_title="true positive rate", xaxis_range=[-0.01, 1.01], yaxis_range=[-0.01, 1.01])
+                   yaxis_title="true positive rate", xaxis_range=UNIT_RANGE, yaxis_range=UNIT_RANGE)
 
 
 def pr_figure(recall: np.ndarray, precision: np.ndarray, average_precision: float, positive_rate: float,
-              point: tuple[float, float] | None = None, height: int = 300) -> go.Figure:
-    """Precision-recall curve; ``positive_rate`` is the precision of flagging at random."""
+              point: tuple[float, float | None] | None = None, height: int = 300) -> go.Figure:
+    """Precision-recall curve; ``positive_rate`` is the precision of flagging at random; ``point``
+    (recall, precision) is the current threshold's, precision None when it flags nothing."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], name="chance", mode="lines",
                              line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1)))
     fig.add_trace(go.Scatter(x=recall, y=precision, name=f"PR (AP {average_precision:.3f})", mode="lines",
                              line=dict(color=INPUT_COLOUR, shape="hv")))
-    if point is not None:
+    if point is not None and point[1] is None:  # nothing flagged: no precision, so no point to draw
+        fig.add_trace(go.Scatter(x=[None], y=[None], name="current threshold: flags nothing",
+                                 mode="markers", marker=dict(color=ABNORMAL_COLOUR, size=12)))
+    elif point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], name="current threshold", mode="markers",
-                                 marker=dict(color=ABNORMAL_COLOUR, size=12)))
+                                 marker=dict(color=ABNORMAL_COLOUR, size=12), cliponaxis=False))
     return _layout(fig, height, title=f"Precision-recall curve · AP {average_precision:.3f}",
-                   xaxis_title="recall", yaxis_title="precision", xaxis_range=[-0.01, 1.01],
-                   yaxis_range=[-0.01, 1.01])
+                   xaxis_title="recall", yaxis_title="precision", xaxis_range=UNIT_RANGE,
+                   yaxis_range=UNIT_RANGE)
 
 
 def legend_inside(fig: go.Figure, corner: str = "bottom right") -> go.Figure:

@@ -141,8 +141,9 @@ def _outcome(run: LiveRun, split: Split, number: int) -> tuple[TrainedModel | No
     """(model or None, its number, notice): diverged runs and runs without an epoch make no model."""
     result = run.training.result
     if not result.ok:
-        return None, number, ("error", f"{result.message[0].upper()}{result.message[1:]} "
-                                       "The model in use did not change.")
+        return None, number, ("error", f"{result.message[0].upper()}{result.message[1:]}. This run made no "
+                                       "new model, so the model in use did not change: lower the learning "
+                                       "rate and train again.")
     if result.epochs_run == 0:
         return None, number, ("warning", "Stopped before the first epoch ended; "
                                          "the model in use did not change.")

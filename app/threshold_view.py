@@ -77,11 +77,6 @@ def set_threshold(value: float) -> None:
     st.session_state[SLIDER_KEY] = value
 
 
-def reset_threshold() -> None:
-    """Forget this model's slider value; ``follow_model`` starts it afresh on the rerun."""
-    st.session_state.pop(SLIDER_MODEL_KEY, None)
-
-
 @dataclass(frozen=True)
 class OperatingPoint:
     """Everything the page reports at one threshold."""
@@ -95,8 +90,10 @@ class OperatingPoint:
         return self.metrics["fpr"], self.metrics["tpr"]
 
     @property
-    def pr_point(self) -> tuple[float, float]:
-        return self.metrics["recall"], self.metrics["precision"]
+    def pr_point(self) -> tuple[float, float | None]:
+        """(recall, precision); precision None when nothing is flagged (it is undefined then)."""
+        c = self.confusion
+        return self.metrics["recall"], self.metrics["precision"] if c.tp + c.fp else None
 
     def trade_off(self) -> str:
         c = self.confusion

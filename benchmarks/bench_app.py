@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from browser_harness import (  # noqa: E402
     IDLE, button, chromium_problem, click_train, launch_chromium, new_app_context, open_page,
     rerun, wait_idle, wait_trained)
-from canvas_drawing import canvas_box, stroke  # noqa: E402
+from canvas_drawing import canvas_box, canvas_geometry, stroke  # noqa: E402
 from streamlit_server import ARTIFACTS, StreamlitServer, data_dir  # noqa: E402
 
 PEERS = {  # Anomagram in headless Chromium here; and our targets
@@ -191,18 +191,17 @@ class Bench:
     def draw(self) -> None:
         from core.data import split_beats
         from core.ucr import load_ucr
-        from core.drawing import CanvasGeometry
 
         if not hasattr(self, "_mean_normal"):
             self._mean_normal = split_beats(load_ucr(self.server.data)).train.normal.mean(axis=0)
-        geometry = CanvasGeometry(700, 300)
-        xs = np.linspace(2, 698, 70)
-        normal = list(zip(xs, geometry.value_to_y(np.interp(np.linspace(0, 139, 70), np.arange(140),
-                                                            self._mean_normal))))
-        flat = [(x, float(geometry.value_to_y(0))) for x in np.linspace(2, 698, 20)]
         context, page = self.session()
         try:
             open_page(page, self.server, "/draw")
+            geometry = canvas_geometry(page)  # its size follows the page's width
+            xs = np.linspace(2, geometry.width - 2, 70)
+            normal = list(zip(xs, geometry.value_to_y(np.interp(np.linspace(0, 139, 70), np.arange(140),
+                                                                self._mean_normal))))
+            flat = [(x, float(geometry.value_to_y(0))) for x in xs]
             verdict = page.locator('[data-testid="stAlert"]').filter(has_text=re.compile(r"^\s*(Normal|Abnormal)"))
             for points, expected in ((normal, "Normal"), (flat, "Abnormal: a flat line")):
                 rerun(page, lambda: button(page, "Clear").click(), timeout=TIMEOUT)

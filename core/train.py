@@ -243,11 +243,12 @@ class Training:
         self._seconds += time.perf_counter() - start
         if not (math.isfinite(train_loss) and train_loss < DIVERGED_LOSS):
             self.model.load_state_dict(self._good_state)
+            # Only what happened: whether the rolled-back weights make a model is the caller's call
+            # (the app keeps its previous model, the CLI reports on them).
             self._finish("diverged", (
                 f"training diverged in epoch {self.epoch + 1} (the loss became "
-                f"{'infinite or NaN' if not math.isfinite(train_loss) else 'huge'}); the learning rate "
-                f"{self.config.learning_rate:g} is probably too high for {self.config.optimizer}. "
-                f"The weights after epoch {self.epoch} were kept."))
+                f"{'infinite or NaN' if not math.isfinite(train_loss) else 'huge'}): the learning rate "
+                f"{self.config.learning_rate:g} is probably too high for {self.config.optimizer}"))
             return None
         self._good_state = self._snapshot()
         event = EpochEnd(self.epoch + 1, self.config.epochs, train_loss, val_loss, self._seconds)

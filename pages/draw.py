@@ -2,10 +2,10 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app import attack_view, exercise_view
-from app.drawing_view import (GEOMETRY, LABEL_HINT, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH,
-                              UploadError, accuracy_sentence, background_png, canvas_key, confusion_table,
-                              current_preset, explanation, is_blank, judge_drawing, remount_canvas, results_csv,
-                              score_upload, upload_summary, upload_table)
+from app.drawing_view import (LABEL_HINT, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError,
+                              accuracy_sentence, available_width, background_png, canvas_key, confusion_table,
+                              current_preset, explanation, fit_canvas, is_blank, judge_drawing, remount_canvas,
+                              results_csv, score_upload, upload_summary, upload_table)
 from app.figures import beat_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
@@ -22,26 +22,31 @@ st.markdown("Trace **one heartbeat from left to right**, the way time runs. The 
             "beat and judges it exactly as it judges the test beats. Hover over the canvas for its toolbar: "
             "undo, redo, reset.")
 
-*preset_columns, clear_column, guide_column = st.columns([1, 1, 1, 1, 1, 2.5], vertical_alignment="center")
-for column, (name, label) in zip(preset_columns, PRESETS.items()):
-    column.button(label, key=f"draw_preset_{name}", width="stretch", on_click=remount_canvas, args=(name,),
+with st.container(horizontal=True, vertical_alignment="center"):
+    for name, label in PRESETS.items():
+        st.button(label, key=f"draw_preset_{name}", on_click=remount_canvas, args=(name,),
                   help="Load it onto a fresh canvas, to draw over")
-clear_column.button("Clear", key="draw_clear", icon=":material/ink_eraser:", width="stretch",
-                    on_click=remount_canvas, help="Empty the canvas")
-guide = guide_column.toggle("Show the average normal beat as a guide", value=True, key="draw_guide")
+    st.button("Clear", key="draw_clear", icon=":material/ink_eraser:", on_click=remount_canvas,
+              help="Empty the canvas")
+    guide = st.toggle("Show the average normal beat as a guide", value=True, key="draw_guide")
 
-drawing, preset_caption = attack_view.loaded_drawing() or current_preset(test)
-st.caption(preset_caption or "A blank canvas: draw a beat, or load one above to start from.")
-canvas = st_canvas(stroke_width=STROKE_WIDTH, stroke_color=STROKE_COLOUR, background_image=background_png(guide),
-                   width=GEOMETRY.width, height=GEOMETRY.height, drawing_mode="freedraw",
-                   initial_drawing=drawing, key=canvas_key())
+geometry = fit_canvas(available_width())
+drawing, preset_caption = attack_view.loaded_drawing(geometry) or current_preset(test, geometry)
+caption = st.empty()
+canvas = st_canvas(stroke_width=STROKE_WIDTH, stroke_color=STROKE_COLOUR,
+                   background_image=background_png(guide, geometry), width=geometry.width,
+                   height=geometry.height, drawing_mode="freedraw", initial_drawing=drawing, key=canvas_key())
+if preset_caption:
+    caption.caption(preset_caption)
+elif is_blank(canvas.json_data):
+    caption.caption("A blank canvas: draw a beat, or load one above to start from.")
 st.caption("Your drawing is read at 140 evenly spaced points across the whole width. Where it stops short of "
            "an edge, its first or last value is held flat; where strokes overlap, the later one wins. Like "
            "every ECG5000 beat, it is then rescaled to mean 0 and spread 1, so only its shape counts, "
            "not its height on the canvas.")
 
 try:
-    verdict = judge_drawing(model, canvas.json_data)
+    verdict = judge_drawing(model, canvas.json_data, geometry)
 except DrawingError as problem:
     (st.info if is_blank(canvas.json_data) else st.warning)(str(problem))
 else:
@@ -51,7 +56,9 @@ else:
                        config={"displayModeBar": False})
     (words.error if verdict.abnormal else words.success)(explanation(verdict))
     score, threshold = words.columns(2)
-    score.metric("Anomaly score", f"{verdict.score:.3f}", f"{verdict.score - verdict.threshold:+.3f} vs threshold",
+    # A flat line is judged by the flat-line rule, not by its score: a score delta would contradict it.
+    score.metric("Anomaly score", f"{verdict.score:.3f}",
+                 None if verdict.flat else f"{verdict.score - verdict.threshold:+.3f} vs threshold",
                  delta_color="inverse")
     threshold.metric("Threshold", f"{verdict.threshold:.3f}")
     words.caption(f"Score above the threshold means abnormal. The threshold is the one of the model in use "

@@ -1,14 +1,15 @@
 import streamlit as st
 
-from app import exercise_view
+from app import exercise_view, metric_tiles
 from app.figures import error_histogram, legend_inside, pr_figure, roc_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.threshold_view import (SLIDER_KEY, follow_model, histogram_x_max, model_curves, operating_point,
-                                per_class_table, reset_threshold, set_threshold, slider_range)
+                                per_class_table, set_threshold, slider_range)
 
 use_app_navigation()
 
 NO_TOOLBAR = {"displayModeBar": False}
+THRESHOLD_METRICS = ("accuracy", "precision", "recall", "f1", "fpr", "fnr")  # AUC: see the ROC curve
 
 split = require_split()
 model = current_model()
@@ -23,14 +24,13 @@ st.info(f"Every number on this page is measured on the **{len(split.test):,} hel
 
 follow_model(model)
 bounds = slider_range(scores, model.threshold)
-slider_column, best_column, reset_column = st.columns([5, 1.6, 0.8], vertical_alignment="bottom")
+slider_column, best_column = st.columns([5, 1.6], vertical_alignment="bottom")
 threshold = slider_column.slider("Threshold: a beat whose reconstruction error is above it is flagged abnormal",
                                  bounds.low, bounds.high, step=bounds.step, format=bounds.format, key=SLIDER_KEY)
-best_column.button("Best F1 on validation", key="threshold_best_f1", width="stretch",
+best_column.button("Best F1 on validation", key="threshold_best_f1", width="content",
                    on_click=set_threshold, args=(model.threshold,),
-                   help=f"The model's calibrated threshold, {model.threshold:.3f}, chosen on validation")
-reset_column.button("Reset", key="threshold_reset", width="stretch", on_click=reset_threshold,
-                    help="Back to the model's own threshold")
+                   help=f"Back to the model's own threshold, {model.threshold:.3f}: the best F1 on the "
+                        "validation set")
 
 point = operating_point(curves, threshold)
 st.markdown(f"#### {point.trade_off()}")
@@ -38,14 +38,11 @@ st.caption("Raise the threshold and you get fewer false alarms but miss more ano
            "reverse.")
 exercise_view.threshold_attempt(threshold, point.metrics)
 
-tiles = {"accuracy": ("Accuracy", "Share of all test beats judged right"),
-         "precision": ("Precision", "Of the beats flagged abnormal, the share that are abnormal"),
-         "recall": ("Recall", "Of the abnormal beats, the share flagged (true-positive rate)"),
-         "f1": ("F1", "The harmonic mean of precision and recall"),
-         "fpr": ("FPR", "False-positive rate: of the normal beats, the share flagged (false alarms)"),
-         "fnr": ("FNR", "False-negative rate: of the abnormal beats, the share missed")}
-for column, (key, (label, meaning)) in zip(st.columns(len(tiles)), tiles.items()):
-    column.metric(label, f"{point.metrics[key]:.1%}", help=meaning, border=True)
+with st.container(horizontal=True):
+    for tile in metric_tiles.tiles(THRESHOLD_METRICS, point.metrics, point.confusion.to_dict()):
+        st.metric(**tile)
+if note := metric_tiles.flagging_note(point.confusion.to_dict()):
+    st.warning(note, icon=":material/warning:")
 
 histogram, confusion = st.columns([3, 2])
 histogram.markdown("**Reconstruction error of the test beats**")

@@ -2,7 +2,7 @@ from functools import partial
 
 import streamlit as st
 
-from app import composer, learner_work, live_training, room_session
+from app import composer, learner_work, live_training, metric_tiles, room_session
 from app.model_warnings import show_model_warnings
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
@@ -66,7 +66,7 @@ with shape:
                     disabled=composer.locked("seed"))
 with data:
     st.number_input("Training-set size (beats)", min_value=1, max_value=MAX_TRAIN_SIZE, step=100,
-                    key="composer_train_size", placeholder="empty: as many as the pool allows",
+                    key="composer_train_size", placeholder="empty: all the pool allows",
                     disabled=composer.locked("train_size"))
     st.slider("Abnormal beats in the training set (%)", 0, MAX_ABNORMAL_PERCENT, key="composer_abnormal_percent",
               disabled=composer.locked("abnormal_percent"))
@@ -97,9 +97,13 @@ st.subheader("4 · The model in use on the test set")
 model, baseline = current_model(), default_model()
 st.caption(f"**{as_text(model.label)}**, threshold {model.threshold:.4f} ({model.evaluation.threshold_rule}). "
            "The test beats were never seen in training or in choosing the threshold. "
-           + ("The small numbers compare with the default model." if model.id != baseline.id else ""))
-for column, tile in zip(st.columns(len(composer.TILES)), composer.metric_tiles(model, baseline)):
-    column.metric(**tile)
+           + ("The small numbers are the changes against the default model (pp: percentage points), green where "
+              "the change is better for that metric, red where it is worse." if model.id != baseline.id else ""))
+with st.container(horizontal=True):
+    for tile in metric_tiles.model_tiles(model, baseline):
+        st.metric(**tile)
+if note := metric_tiles.flagging_note(model.evaluation.test_confusion):
+    st.warning(f"At this model's threshold: {note}", icon=":material/warning:")
 show_model_warnings(model, split)
 
 st.subheader("5 · Save or load a model")

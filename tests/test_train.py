@@ -177,7 +177,7 @@ def test_divergence_keeps_the_last_good_epoch(beats, lr, batch_size):
     assert all(torch.isfinite(w).all() for w in weights(model).values())
     assert f"the learning rate {lr:g} is probably too high for adam" in result.message
     assert f"diverged in epoch {result.epochs_run + 1}" in result.message
-    assert f"weights after epoch {result.epochs_run} were kept" in result.message
+    assert "kept" not in result.message  # the caller says what becomes of the weights
     assert all(math.isfinite(h["train_loss"]) and h["train_loss"] < DIVERGED_LOSS for h in run.history)
     assert run.step() is None  # ended
 

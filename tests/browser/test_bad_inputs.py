@@ -15,10 +15,9 @@ from playwright.sync_api import expect
 
 from browser_harness import (METRIC, PLOTLY, assert_no_error_shown, badge, button, metric_value, open_page,
                              press_slider, rerun, set_number, slider_thumb, train, wait_idle)
-from canvas_drawing import canvas_box, draw, stroke
+from canvas_drawing import canvas_box, canvas_geometry, draw, stroke
 from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
 
-W, H = 700, 300  # the Draw page's canvas, pixels
 EMPTY = re.compile(r"^Draw a beat first")
 DOT = re.compile(r"looks like a dot or an up-and-down line")
 SHORT = re.compile(r"too short to be a beat")
@@ -68,7 +67,7 @@ def test_nothing_drawn_asks_for_a_drawing(draw_page):
 
 @pytest.mark.parametrize("points, expected", [
     ([(350, 150)], DOT),                                                # one click: a dot
-    ([(350.0, float(y)) for y in np.linspace(5, H - 5, 25)], DOT),      # a vertical line
+    ([(350.0, float(y)) for y in np.linspace(5, 295, 25)], DOT),        # a vertical line
     ([(300.0 + x, 150.0) for x in range(0, 40, 4)], SHORT),             # 5 % of the width
 ], ids=["one dot", "vertical line", "short stroke"])
 def test_a_drawing_that_is_no_beat_gets_a_message(draw_page, points, expected):
@@ -83,6 +82,8 @@ def test_a_drawing_that_is_no_beat_gets_a_message(draw_page, points, expected):
 def test_a_scribble_over_the_full_height_is_abnormal(draw_page):
     page = draw_page
     before = badge(page)
+    canvas = canvas_geometry(page)  # its size follows the page's width
+    W, H = canvas.width, canvas.height
     zigzag = [(float(x), 1.0 if i % 2 else H - 1.0) for i, x in enumerate(np.linspace(2, W - 2, 41))]
     draw(page, zigzag)
     expect(verdict(page)).to_have_text(re.compile(r"^\s*Abnormal"))
@@ -95,6 +96,7 @@ def test_strokes_outside_the_canvas_draw_nothing_and_one_leaving_it_is_clipped(d
     page = draw_page
     before = badge(page)
     box = canvas_box(page)
+    W, H = box["width"], box["height"]  # the canvas follows the page's width
     for y in (-40, H + 40):  # above and below the canvas, across its whole width
         stroke(page, [(float(x), float(y)) for x in np.linspace(-60, W + 60, 20)], box)
     stroke(page, [(-60.0, float(y)) for y in np.linspace(0, H, 10)], box)  # left of it, top to bottom
@@ -112,6 +114,7 @@ def test_many_strokes_give_one_verdict(draw_page):
     page = draw_page
     before = badge(page)
     box = canvas_box(page)
+    W = int(box["width"])  # the canvas follows the page's width
     for i, left in enumerate(range(0, W - 20, 25)):  # 28 short overlapping strokes, left to right
         stroke(page, [(left + dx, 110.0 + 25 * (i % 4) + dx / 2) for dx in range(0, 40, 5)], box)
     draw(page, [(float(W - 30), 120.0), (float(W - 2), 130.0)])  # one more, then wait for the verdict

@@ -16,13 +16,12 @@ from browser_harness import (
     EXCEPTION, LOSS_EPOCHS, METRIC, PLOTLY, TRAIN_TIMEOUT, VIEWPORT, assert_no_error_shown, badge, button,
     chart_titles, metric_value, new_app_context, open_page, press_slider, rerun, slider_thumb,
     start_training_recorder, stop_training_recorder, table_rows, train, wait_pictures)
-from canvas_drawing import draw
+from canvas_drawing import canvas_geometry, draw
 from streamlit_server import StreamlitServer
 from core.data import CLASS_NAMES, Composition
 from core.drawing import CanvasGeometry
 from core.model import AutoencoderSpec
 
-CANVAS = CanvasGeometry(width=700, height=300)  # the Draw page's canvas (app/drawing_view.GEOMETRY)
 ABNORMAL_PERCENT_SLIDER = "Abnormal beats in the training set (%)"
 AUC_IN_BADGE = re.compile(r"test AUC (\d\.\d{3})")
 TRUNCATED = "(el) => [el, ...el.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1)"  # "…"
@@ -112,7 +111,7 @@ def test_train_a_composed_model_live_and_use_it_everywhere(page, server, split):
     assert_no_error_shown(page)
 
     # the trained model is the model of every page
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Thresholds")).click()
+    page.get_by_test_id("stTopNav").get_by_role("link", name=re.compile("Thresholds")).click()
     expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(re.compile("Threshold"))
     expect(page.locator('[data-testid="stCaptionContainer"]', has_text="Model in use:").first).to_have_text(now)
     assert_no_error_shown(page)
@@ -153,11 +152,11 @@ def test_moving_the_threshold_changes_the_confusion_matrix_precision_and_recall(
 # ---------------------------------------------------------------- 4. Draw
 
 
-def trace(values: np.ndarray, points: int = 70) -> list[tuple[float, float]]:
+def trace(values: np.ndarray, canvas: CanvasGeometry, points: int = 70) -> list[tuple[float, float]]:
     """Canvas pixels of a left-to-right trace of ``values`` (one beat), ``points`` mouse positions."""
     t = np.linspace(0, len(values) - 1, points)
-    ys = CANVAS.value_to_y(np.interp(t, np.arange(len(values)), values))
-    xs = np.linspace(2, CANVAS.width - 2, points)
+    ys = canvas.value_to_y(np.interp(t, np.arange(len(values)), values))
+    xs = np.linspace(2, canvas.width - 2, points)
     return list(zip(xs.tolist(), ys.tolist()))
 
 
@@ -169,7 +168,8 @@ def test_draw_a_beat_clear_and_draw_a_flat_line(page, server, split):
     open_page(page, server, "/draw")
     expect(page.get_by_text(re.compile("^Draw a beat first"))).to_be_visible()
 
-    draw(page, trace(split.train.normal.mean(axis=0)))  # trace the guide: the mean normal beat
+    canvas = canvas_geometry(page)
+    draw(page, trace(split.train.normal.mean(axis=0), canvas))  # trace the guide: the mean normal beat
     expect(verdict(page)).to_have_text(re.compile(r"^\s*Normal"))
     score, threshold = float(metric_value(page, "Anomaly score")), float(metric_value(page, "Threshold"))
     assert score < threshold
@@ -179,7 +179,7 @@ def test_draw_a_beat_clear_and_draw_a_flat_line(page, server, split):
     expect(page.get_by_text(re.compile("^Draw a beat first"))).to_be_visible()
     expect(verdict(page)).to_have_count(0)
 
-    draw(page, trace(np.zeros(140), points=30))
+    draw(page, trace(np.zeros(140), canvas, points=30))
     expect(verdict(page)).to_have_text(re.compile(r"^\s*Abnormal: a flat line"))
     assert page.locator(EXCEPTION).count() == 0
     assert_no_error_shown(page)
@@ -201,10 +201,11 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(browser, ecg5000, arti
         try:
             page = context.new_page()
             open_page(page, fresh, "/train")
-            nav = page.get_by_test_id("stSidebarNav")
+            nav = page.get_by_test_id("stTopNav")
             try:
                 expect(nav).to_contain_text("Train a model", timeout=5_000)  # the page is drawn already
                 expect(nav).not_to_contain_text("streamlit app", timeout=5_000)
+                expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # no pages/ file names
                 assert page.title() == "ECG autoencoder lab"  # streamlit_app.py's set_page_config ran
                 main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
                 assert main["width"] > 0.6 * VIEWPORT["width"], main  # its wide layout, not the centred default

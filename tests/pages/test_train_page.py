@@ -109,6 +109,7 @@ def test_a_diverging_run_shows_its_message_and_keeps_the_previous_model(at):
     at.select_slider(key="composer_learning_rate").set_value(10.0).run()
     train(at, epochs=20)
     assert "diverged" in texts(at.error) and "did not change" in texts(at.error)
+    assert "made no new model" in texts(at.error) and "kept" not in texts(at.error)  # one story, not two
     assert model_id(at) == before and "Your model #1" in badge(at)
 
 
