@@ -278,6 +278,15 @@ def test_model_input_ignores_pixel_scale():
                                atol=1e-5)
 
 
+@pytest.mark.parametrize("width", [480, 860, 1000])  # the Draw page's canvas follows the page's width
+def test_the_same_beat_reads_the_same_on_any_canvas_size(width):
+    reference = CanvasGeometry(width=700, height=300)
+    other = CanvasGeometry(width=width, height=round(width * 3 / 7))
+    beat = sine_beat()
+    np.testing.assert_allclose(drawing_to_model_input(initial_drawing([beat], other), other),
+                               drawing_to_model_input(initial_drawing([beat], reference), reference), atol=0.02)
+
+
 def test_flat_line_gives_all_zeros():
     x = drawing_to_model_input(canvas(path_obj([(0, 70), (40, 70), (100, 70)])), GEO)
     assert x.shape == (SERIES_LENGTH,)

@@ -1,7 +1,8 @@
 """Every page on a projector (1024 px) and a 13" laptop (1280 px): no value, label or button text
 cut off, no sideways scrolling, charts whole, and the whole canvas visible and drawable.
 
-Screenshots of every page at both widths go to test-artifacts/widths/ (look at them).
+Every test's page is screenshotted at its width into test-artifacts/test_widths--<test>-<width>px...png
+(the ``new_page`` fixture): look at them.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from browser_harness import assert_no_error_shown, open_page, press_slider, screenshot, slider_thumb
+from browser_harness import assert_no_error_shown, open_page, press_slider, slider_thumb
 from canvas_drawing import canvas_box, canvas_geometry, draw
 
 WIDTHS = (1024, 1280)
 HEIGHT = 800
 THRESHOLD_SLIDER = "Threshold: a beat whose reconstruction error is above it is flagged abnormal"
-PAGES = {"introduction": "/", "train": "/train", "thresholds": "/thresholds", "draw": "/draw"}
+PAGES = {"introduction": "/", "train": "/train", "thresholds": "/thresholds", "draw": "/draw", "board": "/board",
+         "classroom": "/classroom"}
 
 # Every element whose text the page clips (CSS ellipsis or overflow): its content is wider than
 # its box. Metric values, button labels, widget labels, tabs and headings; ignoring zero-width boxes.
@@ -91,15 +93,14 @@ def check_layout(page) -> None:
     assert_no_error_shown(page)
 
 
-@pytest.mark.parametrize("name", ["introduction", "train", "thresholds"])
-def test_page_fits_the_width(sized_page, server, artifacts, name):
+@pytest.mark.parametrize("name", ["introduction", "train", "thresholds", "board", "classroom"])
+def test_page_fits_the_width(sized_page, server, name):
     page, width = sized_page
     open_page(page, server, PAGES[name])
     check_layout(page)
-    screenshot(page, artifacts / "widths" / f"{name}-{width}.png")
 
 
-def test_thresholds_at_the_highest_threshold_fits_and_says_precision_is_undefined(sized_page, server, artifacts):
+def test_thresholds_at_the_highest_threshold_fits_and_says_precision_is_undefined(sized_page, server):
     page, width = sized_page
     open_page(page, server, "/thresholds")
     press_slider(page, slider_thumb(page, THRESHOLD_SLIDER), "End")
@@ -108,10 +109,9 @@ def test_thresholds_at_the_highest_threshold_fits_and_says_precision_is_undefine
     expect(tile.get_by_test_id("stMetricDelta")).to_have_text("undefined")
     expect(page.get_by_text("current threshold: flags nothing")).to_have_count(1)
     check_layout(page)
-    screenshot(page, artifacts / "widths" / f"thresholds-highest-{width}.png")
 
 
-def test_the_whole_canvas_is_visible_and_drawable(sized_page, server, artifacts, split):
+def test_the_whole_canvas_is_visible_and_drawable(sized_page, server, split):
     page, width = sized_page
     open_page(page, server, "/draw")
     box = canvas_box(page)
@@ -128,4 +128,3 @@ def test_the_whole_canvas_is_visible_and_drawable(sized_page, server, artifacts,
     expect(verdict).to_be_visible()
     expect(page.get_by_text(re.compile("^A blank canvas"))).to_have_count(0)  # the caption is gone
     check_layout(page)
-    screenshot(page, artifacts / "widths" / f"draw-{width}.png")
