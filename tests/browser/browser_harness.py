@@ -146,9 +146,9 @@ def open_page(page, server: StreamlitServer, path: str = "/", timeout: float = N
 
 
 def nav(page, title: str, timeout: float = NAVIGATION_TIMEOUT) -> None:
-    """Go to another page of the app through the sidebar, in the same session (a ``goto`` would
-    start a new session), and wait until it is drawn."""
-    link = page.locator('[data-testid="stSidebarNav"] a', has_text=title)
+    """Go to another page of the app through the navigation bar, in the same session (a ``goto``
+    would start a new session), and wait until it is drawn."""
+    link = page.locator('[data-testid="stTopNav"] a', has_text=title)
     rerun(page, link.click, timeout)
     page.locator('[data-testid="stMain"] h1').first.wait_for(state="visible", timeout=timeout)
     wait_idle(page, timeout)

@@ -106,7 +106,7 @@ def test_a_model_file_name_with_markdown_is_shown_as_text_on_every_page(page, se
     page.get_by_text("it is now the model on every page").first.wait_for()
     for title in ("Train a model", "Thresholds & ROC", "Draw a beat", "Introduction"):
         if title != "Train a model":
-            rerun(page, lambda: page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click())
+            rerun(page, lambda: page.get_by_test_id("stTopNav").get_by_role("link", name=title).click())
         assert f"![x](http://127.0.0.1:{port}/ping)" in as_read(badge(page)), title
         assert injected_elements(page, port) == 0, title
         assert_no_error_shown(page)
