@@ -167,7 +167,7 @@ def test_a_model_file_with_a_malformed_history_is_refused_and_the_uploader_stays
     assert badge(page) == before
     assert_no_error_shown(page)
     for title in ("Draw a beat", "Train a model"):  # the next visit: the same model, the uploader still there
-        rerun(page, lambda: page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click())
+        rerun(page, lambda: page.get_by_test_id("stTopNav").get_by_role("link", name=title).click())
     expect(page.locator('[data-testid="stFileUploader"]').filter(has_text="Load a model file")).to_be_visible()
     assert badge(page) == before
     assert_no_error_shown(page)
