@@ -3,8 +3,9 @@
 One experiment at a time per session. Its tasks go to the session's executor (see
 ``session_executor``); the page collects results in order with a progress bar, and Cancel drops
 the tasks not yet collected. Finished results stay in the session, keyed by experiment, recipe
-and seeds, so switching pages or tabs never reruns them. Instant analyses of the model in use
-(warnings, threshold band, baselines, latent space) are cached per model.
+and seeds, so switching pages or tabs never reruns them; they are also shared with the server's
+other sessions (the same recipe and seeds give the same numbers), so a class runs each one once.
+Instant analyses of the model in use (threshold band, baselines, latent space) are cached per model.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import streamlit as st
 from app.models import TrainedModel
 from core import baselines, latent, sweeps
 from core.data import Split
-from core.experiments import DEFAULT_BUDGET, BudgetError, ExperimentRun, InlineExecutor, Task, check_budget
+from core.experiments import (DEFAULT_BUDGET, BudgetError, ExperimentRun, InlineExecutor, ResultCache, Task,
+                              check_budget)
 from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
 
 RUN_KEY = "lab_run"
@@ -68,9 +70,20 @@ def _key(kind: str, recipe: Recipe, seeds: int) -> tuple:
     return kind, recipe, seeds
 
 
+@st.cache_resource
+def shared_results() -> ResultCache:
+    """Finished experiments of every session of this server (see ``ResultCache``)."""
+    return ResultCache()
+
+
 def results(kind: str, recipe: Recipe, seeds: int) -> dict | None:
-    """{"rows", "seconds"} of a finished run of this experiment, recipe and seeds, else None."""
-    return st.session_state.get(RESULTS_KEY, {}).get(_key(kind, recipe, seeds))
+    """{"rows", "seconds"} of a finished run of this experiment, recipe and seeds (this session's,
+    else anyone's on this server), else None."""
+    key = _key(kind, recipe, seeds)
+    found = st.session_state.get(RESULTS_KEY, {}).get(key) or shared_results().get(key)
+    if found is not None:
+        st.session_state.setdefault(RESULTS_KEY, {})[key] = found
+    return found
 
 
 def active_run(kind: str | None = None) -> LabRun | None:
@@ -127,7 +140,9 @@ def follow(kind: str, slot) -> None:
         done, total = len(lab.run.results), len(lab.run.tasks)
         slot.progress(lab.run.progress, text=f"{done} of {total} trainings done · {lab.run.seconds:.0f} s")
     if lab is not None:
-        st.session_state.setdefault(RESULTS_KEY, {})[lab.key] = {"rows": lab.run.results, "seconds": lab.run.seconds}
+        finished = {"rows": lab.run.results, "seconds": lab.run.seconds}
+        st.session_state.setdefault(RESULTS_KEY, {})[lab.key] = finished
+        shared_results().put(lab.key, finished)
         st.session_state.pop(RUN_KEY, None)
         slot.empty()
 

@@ -13,7 +13,9 @@ Every experiment has a CPU budget (``check_budget``): the work of its trainings,
 from __future__ import annotations
 
 import functools
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -267,6 +269,31 @@ class ExperimentRun:
         self.cancelled = True
         for future in self._futures[len(self.results):]:
             future.cancel()
+
+
+class ResultCache:
+    """Finished experiments' results by key, safe to share between threads (a server's sessions):
+    the same recipe and seeds always give the same numbers, so one learner's run serves the
+    whole class. The least recently used entry goes once ``size`` are held."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def run_tasks(tasks: list[Task], executor: Executor | None = None,

@@ -12,7 +12,7 @@ import pytest
 
 import core.ucr as ucr
 from core import sweeps
-from core.experiments import (MEAN_BEAT, BudgetError, Cancelled, ExperimentRun, InlineExecutor, Task,
+from core.experiments import (MEAN_BEAT, BudgetError, Cancelled, ExperimentRun, InlineExecutor, ResultCache, Task,
                               check_budget, run_task, run_tasks)
 from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
 from core.train import OPTIMIZERS, TrainConfig
@@ -161,3 +161,12 @@ def test_threshold_band():
     assert band["low"] == pytest.approx(0.99, abs=0.011) and band["high"] == pytest.approx(2.02, abs=0.011)
     assert band["precision_range"][0] < 1.0 and band["recall_range"][0] < 1.0
     assert "Accuracy stays within 1 point of its best (1.000)" in sweeps.threshold_sentence(band)
+
+
+def test_result_cache_keeps_the_most_recently_used():
+    cache = ResultCache(size=2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "a" is now the most recent
+    cache.put("c", 3)
+    assert cache.get("b") is None and cache.get("a") == 1 and cache.get("c") == 3

@@ -55,7 +55,7 @@ def test_the_page_shows_the_instant_analyses_of_the_default_model(page):
     assert any("class 5 (UB)" in i.value for i in page.info)  # few beats: the default model's only warning
 
 
-def test_contamination_runs_with_progress_and_its_results_are_kept(page, quick_experiments):
+def test_contamination_runs_with_progress_and_its_results_are_kept(page, quick_experiments, open_page):
     page.number_input(key="lab_seeds_contamination").set_value(1)
     page.button(key="lab_run_contamination").click().run()
     assert not page.exception
@@ -71,6 +71,9 @@ def test_contamination_runs_with_progress_and_its_results_are_kept(page, quick_e
     page.switch_page(LAB).run()
     assert chart(page, "lab_contamination_chart")["data"]  # shown again, not rerun
     assert "lab_cancel_contamination" not in [b.key for b in page.button]  # Run again, nothing to cancel
+    another_learner = open_page(LAB)
+    another_learner.number_input(key="lab_seeds_contamination").set_value(1).run()
+    assert chart(another_learner, "lab_contamination_chart")["data"]  # the class runs it once
 
 
 def test_depth_and_optimizers_draw_their_charts(page, quick_experiments):
