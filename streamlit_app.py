@@ -20,27 +20,27 @@ if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front
     import sklearn.model_selection  # noqa: F401
     import sqlalchemy  # noqa: F401
     import torch  # noqa: F401
-    from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
-    from app.address_guard import AddressGuard
+    from app.server import middleware, training_pool
     from app.shared import PREPARATION
 
     @asynccontextmanager
     async def start_up(_app):
         """Before the first visitor: build the data split and the default model in the background,
         and use ``st.navigation`` from the start (a ``pages/`` folder would otherwise make the first
-        visitor see its raw file names as the navigation)."""
+        visitor see its raw file names as the navigation); start the training pool's warm workers."""
         PagesManager.uses_pages_directory = False
         PREPARATION.start()
-        yield
+        with training_pool():
+            yield
 
     gc.freeze()
-    app = st.App(__file__, middleware=[Middleware(AddressGuard)], lifespan=start_up)
+    app = st.App(__file__, middleware=middleware(), lifespan=start_up)
 else:
     import torch
 
-    from app import learner_work
+    from app import learner_work, live_training
     from app.navigation import session_pages
 
     torch.set_num_threads(1)  # tiny models: one intra-op thread per session is fastest (see README)
@@ -50,6 +50,7 @@ else:
     learner_work.start()  # a reload or a shared link: restore the learner's model, settings and room
     try:
         learner_work.show_notices()
+        live_training.follow()  # a training that ended while the learner was elsewhere becomes their model now
         st.navigation(session_pages(), position="top").run()
     finally:
         learner_work.sync()  # the URL and the saved work follow what this run changed

@@ -13,7 +13,7 @@ from core.data import Composition, Split
 from core.detector import AutoencoderDetector
 from core.evaluation import Evaluation, evaluate, start_experiment
 from core.model import AutoencoderSpec
-from core.train import TrainConfig, TrainResult, Training
+from core.train import TrainConfig, TrainResult
 
 @dataclass(frozen=True)
 class ReplayFrame:
@@ -70,12 +70,11 @@ class TrainedModel:
 
 
 
-def finish_model(detector: AutoencoderDetector, training: Training, split: Split,
+def finish_model(detector: AutoencoderDetector, result: TrainResult, train_size: int, split: Split,
                  composition: Composition, label: str,
                  replay: tuple[ReplayFrame, ...] = ()) -> TrainedModel:
-    """Evaluate a finished (completed or stopped) run and wrap it for the pages."""
-    return TrainedModel(detector, evaluate(detector, split), composition, training.result, label,
-                        training.train_size, replay)
+    """Evaluate a finished (completed or stopped) run once and wrap it for the pages."""
+    return TrainedModel(detector, evaluate(detector, split), composition, result, label, train_size, replay)
 
 
 def train_model(split: Split, spec: AutoencoderSpec, config: TrainConfig,
@@ -90,4 +89,5 @@ def train_model(split: Split, spec: AutoencoderSpec, config: TrainConfig,
             frames.append(ReplayFrame(event.epoch, detector.decision_function(split.test.x)))
         if on_epoch is not None:
             on_epoch(event.epoch)
-    return finish_model(detector, training, split, composition, label, tuple(frames))
+    return finish_model(detector, training.result, training.train_size, split, composition, label,
+                        tuple(frames))

@@ -38,29 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_harness import (  # noqa: E402
-    NOTICE_PATTERN, assert_no_error_shown, chromium_problem, click_train, launch_chromium, new_app_context,
-    notices, open_page, set_number, wait_trained, warm_up)
+    arm_done_watcher, assert_no_error_shown, chromium_problem, click_train, done_at, launch_chromium,
+    new_app_context, open_page, set_number, wait_trained, warm_up)
 from streamlit_server import ARTIFACTS, PeakMemory, StreamlitServer, cpu_seconds, data_dir, descendants  # noqa: E402
 
 TIMEOUT = 900_000  # 16 sessions of 100 epochs on 2 busy cores: minutes, not hours
-
-# Arms a watcher in the page: the wall-clock time (ms) at which an outcome notice other than
-# the current one appears while the script is idle.
-_ARM = """
-([pattern, old]) => {
-  window.__doneAt = null;
-  const timer = setInterval(() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const text = [...document.querySelectorAll('[data-testid="stAlert"]')].map((e) => e.innerText.trim())
-      .filter((t) => new RegExp(pattern).test(t)).join('\\n');
-    if (text && text !== old && app && app.getAttribute('data-test-script-state') === 'notRunning') {
-      window.__doneAt = Date.now();
-      clearInterval(timer);
-    }
-  }, 10);
-}
-"""
-
 
 def run_round(browser, server: StreamlitServer, n: int) -> dict:
     contexts, pages = [], []
@@ -80,7 +62,7 @@ def run_round(browser, server: StreamlitServer, n: int) -> dict:
         with PeakMemory(server) as peak:
             clicks, states = [], []
             for page in pages:
-                page.evaluate(_ARM, [NOTICE_PATTERN, notices(page)])
+                arm_done_watcher(page)
                 clicks.append(time.time())
                 states.append(click_train(page))
             for page, state in zip(pages, states):
@@ -89,7 +71,7 @@ def run_round(browser, server: StreamlitServer, n: int) -> dict:
                 assert_no_error_shown(page)
                 inside = re.search(r"in (\d+(?:\.\d+)?) ?s", notice)
                 trained.append(float(inside.group(1)) if inside else float("nan"))
-            done = [page.evaluate("window.__doneAt") / 1000 for page in pages]
+            done = [done_at(page) for page in pages]
         server_cpu = cpu_seconds(server_pids) - cpu_before[0]
         browser_cpu = cpu_seconds(browser_pids) - cpu_before[1]
         seconds = [d - c for d, c in zip(done, clicks)]

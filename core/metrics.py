@@ -108,6 +108,11 @@ class ThresholdSweep:
         return float(candidates[int(np.argmax(self.f1(candidates)))])
 
 
+def histogram_end(scores: np.ndarray) -> float:
+    """Where a histogram of scores ends: past nearly all of them, not stretched by a few outliers."""
+    return float(np.quantile(scores, 0.99)) * 1.1
+
+
 def roc(scores: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray | float]:
     fpr, tpr, thresholds = roc_curve(labels, scores)
     return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auc": float(roc_auc_score(labels, scores))}

@@ -217,6 +217,11 @@ class Training:
     def epoch(self) -> int:
         return len(self.history)
 
+    @property
+    def seconds(self) -> float:
+        """Training-loop time so far."""
+        return self._seconds
+
     def __iter__(self) -> Iterator[EpochEnd]:
         while not self.done:
             event = self.step()
@@ -284,6 +289,23 @@ class Training:
             return None
         self.model.eval()
         return float(F.mse_loss(self.model(self._val), self._val))
+
+    def checkpoint(self) -> dict:
+        """Everything needed to continue this run exactly where it stands, e.g. in another process:
+        weights, optimizer moments, the shuffling generator, the history and the time so far."""
+        return {"model": self._snapshot(), "optimizer": self._optimizer.state_dict(),
+                "generator": self._gen.get_state(), "good_state": self._good_state,
+                "history": [dict(row) for row in self.history], "seconds": self._seconds}
+
+    def restore(self, checkpoint: dict) -> "Training":
+        """Continue from ``checkpoint()`` of a run with the same model, config and data."""
+        self.model.load_state_dict(checkpoint["model"])
+        self._optimizer.load_state_dict(checkpoint["optimizer"])
+        self._gen.set_state(checkpoint["generator"])
+        self._good_state = checkpoint["good_state"]
+        self.history[:] = checkpoint["history"]  # the same list object: detectors hold it
+        self._seconds = float(checkpoint["seconds"])
+        return self
 
     def _snapshot(self) -> dict:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}

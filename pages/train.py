@@ -2,7 +2,7 @@ from functools import partial
 
 import streamlit as st
 
-from app import composer, learner_work, live_training, metric_tiles, room_session
+from app import composer, learner_work, live_charts, metric_tiles, room_session
 from app.model_warnings import show_model_warnings
 from app.state import current_model, default_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
@@ -18,9 +18,7 @@ composer.restore_controls()
 st.title("Train a model")
 st.markdown("Compose an autoencoder, train it on heartbeats and watch the reconstruction errors of normal "
             "and abnormal beats pull apart. The model you train becomes the model of every page.")
-badge = st.empty()
-with badge:
-    model_badge()
+model_badge()
 
 st.subheader("1 · Compose the encoder")
 st.caption("Units per encoder layer; the last layer is the bottleneck. The decoder mirrors the encoder.")
@@ -88,10 +86,7 @@ else:
                 f"({recipe.train_size:,} beats): every epoch is a single batch, one weight update.")
 
 st.subheader("3 · Train")
-controls, notice, progress = st.empty(), st.empty(), st.empty()
-loss, histogram, roc = (column.empty() for column in st.columns(3))
-live_training.show(live_training.LiveView(badge, controls, notice, progress, loss, histogram, roc), split,
-                   can_train=recipe is not None)
+live_charts.show(split, can_train=recipe is not None)
 
 st.subheader("4 · The model in use on the test set")
 model, baseline = current_model(), default_model()

@@ -287,6 +287,36 @@ def wait_trained(page, state: tuple[int, str], timeout: float = TRAIN_TIMEOUT) -
     return notices(page)
 
 
+# Arms a watcher in the page: the wall-clock time (ms) at which an outcome notice other than
+# the current one appears while the script is idle. Benchmarks time click -> result with it, so
+# a slow wait on one page does not inflate another's time.
+_ARM_DONE_WATCHER = """
+([pattern, old]) => {
+  window.__doneAt = null;
+  const timer = setInterval(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const text = [...document.querySelectorAll('[data-testid="stAlert"]')].map((e) => e.innerText.trim())
+      .filter((t) => new RegExp(pattern).test(t)).join('\\n');
+    if (text && text !== old && app && app.getAttribute('data-test-script-state') === 'notRunning') {
+      window.__doneAt = Date.now();
+      clearInterval(timer);
+    }
+  }, 10);
+}
+"""
+
+
+def arm_done_watcher(page) -> None:
+    """Note in the page when the next outcome notice appears (see ``done_at``)."""
+    page.evaluate(_ARM_DONE_WATCHER, [NOTICE_PATTERN, notices(page)])
+
+
+def done_at(page) -> float | None:
+    """Wall-clock seconds (time.time()) when the notice armed by ``arm_done_watcher`` appeared."""
+    ms = page.evaluate("window.__doneAt")
+    return None if ms is None else ms / 1000
+
+
 def train(page, timeout: float = TRAIN_TIMEOUT) -> str:
     """Click Train and wait for the outcome (see ``wait_trained``)."""
     return wait_trained(page, click_train(page), timeout)

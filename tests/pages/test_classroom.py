@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from app import room_session
 from classroom.exercises import EXERCISES
 from classroom.storage import NotInstructor
+from pool_runs import press
 
 CLASSROOM, TRAIN, BOARD = "pages/classroom.py", "pages/train.py", "pages/board.py"
 
@@ -40,7 +41,7 @@ def train(at: AppTest, **settings) -> None:
     for key, value in settings.items():
         at.session_state[f"composer_{key}"] = value
     at.run()
-    at.button(key="composer_train").click().run()
+    press(at, "composer_train")
     assert not at.exception, at.exception
 
 
@@ -70,7 +71,7 @@ def test_an_instructor_room_with_locks_hidden_pages_and_an_exercise():
     assert not ada.selectbox(key="composer_optimizer").disabled
     ada.session_state["composer_learning_rate"] = 1.0  # a replayed widget message: enforced anyway
     ada.run()
-    ada.button(key="composer_train").click().run()
+    press(ada, "composer_train")
     assert ada.session_state["model"].config.learning_rate == 0.001
     with pytest.raises(ValueError):
         ada.switch_page("pages/draw.py")  # hidden from learners: not a page of her navigation

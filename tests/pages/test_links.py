@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import composer
 from classroom.recipe import Settings
+from pool_runs import press
 
 TRAIN = "pages/train.py"
 LINK = Settings(layers=(64, 16, 4), optimizer="rmsprop", learning_rate=0.001, batch_size=64, epochs=7,
@@ -52,7 +53,7 @@ def test_bad_link_values_fall_back_to_defaults_with_a_notice_naming_them():
 
 def test_a_reload_brings_back_the_learners_model_and_settings():
     at = open_app({**Settings(epochs=5, seed=3, layers=(16, 4)).to_query()})
-    at.button(key="composer_train").click().run()
+    press(at, "composer_train")
     trained = at.session_state["model"]
     assert trained.label == "Your model #1"
     url = dict(at.query_params)
@@ -63,7 +64,7 @@ def test_a_reload_brings_back_the_learners_model_and_settings():
     assert model.spec.encoder_units == (16, 4)
     assert widget_settings(reloaded) == Settings(epochs=5, seed=3, layers=(16, 4))
     assert any("Your model #1" in c.value and trained.trained_at in c.value for c in reloaded.caption)
-    reloaded.button(key="composer_train").click().run()
+    press(reloaded, "composer_train")
     assert reloaded.session_state["model"].label == "Your model #2"
     stranger = open_app({"learner": "someone-elses-token-xyz"})  # an unknown token: the default model
     assert "model" not in stranger.session_state
@@ -71,7 +72,7 @@ def test_a_reload_brings_back_the_learners_model_and_settings():
 
 def test_loading_a_model_file_restores_its_recipe_and_its_training_time():
     at = open_app(Settings(epochs=4, seed=11, activation="elu", abnormal_percent=10).to_query())
-    at.button(key="composer_train").click().run()
+    press(at, "composer_train")
     trained = at.session_state["model"]
     data = composer.model_file(trained)
     fresh = open_app()

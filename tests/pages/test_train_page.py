@@ -8,6 +8,7 @@ from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
 from app import composer
+from pool_runs import press
 from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
 
 PAGE = "pages/train.py"
@@ -36,9 +37,7 @@ def charts(at: AppTest) -> list[dict]:
 
 def train(at: AppTest, epochs: int = 10) -> AppTest:
     at.number_input(key="composer_epochs").set_value(epochs).run()
-    at.button(key="composer_train").click().run()
-    assert not at.exception, at.exception
-    return at
+    return press(at, "composer_train")
 
 
 def button_keys(at: AppTest) -> set[str]:
@@ -191,17 +190,17 @@ def test_a_tiny_training_set_says_its_true_abnormal_share(at, size, share):
 
 def test_step_pause_resume_and_stop_keep_a_usable_model(at):
     at.number_input(key="composer_epochs").set_value(30).run()
-    at.button(key="composer_step").click().run()
-    at.button(key="composer_step").click().run()
+    press(at, "composer_step")
+    press(at, "composer_step")
     assert button_keys(at) == {"composer_resume", "composer_stop", "composer_step", "composer_train"}
     assert "Paused after epoch 2 of 30" in at.get("progress")[0].proto.text
-    at.button(key="composer_stop").click().run()
+    press(at, "composer_stop")
     stopped = at.session_state["model"]
     assert stopped.result.status == "stopped" and stopped.result.epochs_run == 2
     assert button_keys(at) == {"composer_step", "composer_train"}
 
-    at.button(key="composer_step").click().run()
-    at.button(key="composer_resume").click().run()
+    press(at, "composer_step")
+    press(at, "composer_resume")
     resumed = at.session_state["model"]
     assert resumed.id != stopped.id and resumed.result.epochs_run == 30
     assert "Your model #2" in badge(at)

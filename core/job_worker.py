@@ -1,0 +1,88 @@
+"""The worker side of ``core.jobs``: the loop each worker process runs, and the context a job gets.
+
+A worker warms up once (loads the split, and whatever ``warm`` does), says "ready", then runs jobs
+one at a time: ``("job", id, (fn, args, commands))`` in, ``("event" | "done" | "failed" |
+"cancelled", id, payload)`` out, on one pipe to the server's pool.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from multiprocessing.connection import Connection
+
+
+class JobCancelled(Exception):
+    """Raised in a worker by ``ctx.commands()`` once its job was cancelled."""
+
+
+class WorkerContext:
+    """What a job's function gets in the worker: the split, progress events and commands."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._job_id = None
+        self._split = None
+        self._pending: list = []
+
+    @property
+    def split(self):
+        """The ECG5000 split, loaded once per worker (the same split the server uses)."""
+        if self._split is None:
+            from core.data import split_beats
+            from core.ucr import load_ucr
+
+            self._split = split_beats(load_ucr(download=True))
+        return self._split
+
+    def emit(self, event) -> None:
+        self._conn.send(("event", self._job_id, event))
+
+    def commands(self) -> list:
+        """Commands sent to this job since the last call; ``JobCancelled`` after a cancel."""
+        commands, self._pending = self._pending, []
+        while self._conn.poll():
+            kind, job_id, payload = self._conn.recv()
+            if kind == "command" and job_id == self._job_id:
+                commands.append(payload)
+        if "cancel" in commands:
+            raise JobCancelled()
+        return commands
+
+
+def worker_main(conn: Connection, warm) -> None:
+    import signal
+
+    import torch
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops its workers
+    torch.set_num_threads(1)  # one intra-op thread: fastest for these tiny models, and fair to the others
+    ctx = WorkerContext(conn)
+    if warm:
+        try:
+            warm(ctx)
+        except Exception:  # e.g. no data yet: a job that needs it will say why
+            pass
+    conn.send(("ready", None, os.getpid()))
+    while True:
+        try:
+            kind, job_id, payload = conn.recv()
+        except (EOFError, OSError):
+            return
+        if kind == "shutdown":
+            return
+        if kind != "job":
+            continue  # a command for a job that has already ended
+        fn, args, commands = payload
+        ctx._job_id, ctx._pending = job_id, list(commands)
+        try:
+            conn.send(("done", job_id, fn(ctx, *args)))
+        except JobCancelled:
+            conn.send(("cancelled", job_id, None))
+        except Exception as exc:
+            conn.send(("failed", job_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
+
+
+def load_split_once(ctx: WorkerContext) -> None:
+    """The default warm-up: every worker reads the dataset before its first job."""
+    ctx.split
