@@ -267,6 +267,15 @@ def upload_table(scored: ScoredFile) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("row")
 
 
+SKIPPED_SHOWN = 50  # skipped rows listed on the page (a static table wraps their reasons; the download has all)
+
+
+def judged_and_skipped(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The judged rows, and the skipped rows with only why (no empty label or score cells)."""
+    skipped = table["verdict"] == "skipped"
+    return table[~skipped], table.loc[skipped, ["why"]]
+
+
 def upload_summary(scored: ScoredFile) -> str:
     counts = scored.counts()
     judged = counts["normal"] + counts["abnormal"]

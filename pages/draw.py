@@ -2,10 +2,11 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app import attack_view, exercise_view
-from app.drawing_view import (LABEL_HINT, MAX_UPLOAD_MB, PRESETS, STROKE_COLOUR, STROKE_WIDTH, UploadError,
-                              accuracy_sentence, available_width, background_png, canvas_key, confusion_table,
-                              current_preset, explanation, fit_canvas, is_blank, judge_drawing, remount_canvas,
-                              results_csv, score_upload, upload_summary, upload_table)
+from app.drawing_view import (LABEL_HINT, MAX_UPLOAD_MB, PRESETS, SKIPPED_SHOWN, STROKE_COLOUR, STROKE_WIDTH,
+                              UploadError, accuracy_sentence, available_width, background_png, canvas_key,
+                              confusion_table, current_preset, explanation, fit_canvas, is_blank, judge_drawing,
+                              judged_and_skipped, remount_canvas, results_csv, score_upload, upload_summary,
+                              upload_table)
 from app.figures import beat_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.text import as_text
@@ -101,8 +102,15 @@ if upload is not None:
             words, matrix = st.columns(2, vertical_alignment="center")
             words.markdown(accuracy_sentence(scored))
             matrix.table(confusion)
-        st.dataframe(table, column_config={"score": st.column_config.NumberColumn(format="%.4f"),
-                                           "why": st.column_config.TextColumn(width="large")})
+        judged, skipped = judged_and_skipped(table)
+        st.dataframe(judged, column_config={"score": st.column_config.NumberColumn(format="%.4f"),
+                                            "verdict": st.column_config.TextColumn(width=90),
+                                            "why": st.column_config.TextColumn(width="large")})
+        if len(skipped):
+            st.markdown(f"**Skipped rows** ({len(skipped):,}): no beat the model can judge, and why."
+                        + (f" The first {SKIPPED_SHOWN}; the download holds them all." if len(skipped) > SKIPPED_SHOWN
+                           else ""))
+            st.table(skipped.head(SKIPPED_SHOWN).map(as_text), hide_index=False)  # st.table reads markdown
         row_column, load_column = st.columns([1, 1], vertical_alignment="bottom")
         rows = [row.row for row in scored.readable]
         picked = row_column.selectbox("Plot a row with its reconstruction", rows, key="draw_upload_row",

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_draw_page import DRAW, GEOMETRY, draw, messages, typical
 
@@ -28,7 +29,13 @@ def csv_row(values, sep=",") -> str:
 
 
 def table(at):
-    return at.dataframe[0].value
+    """Every row of the file, as the download holds it: the judged rows' table, then the skipped rows'."""
+    judged = at.dataframe[0].value
+    skipped = next((t.value for t in at.table if list(t.value.columns) == ["why"]), None)
+    if skipped is None:
+        return judged
+    assert list(skipped.columns) == ["why"]
+    return pd.concat([judged, skipped.assign(verdict="skipped")]).sort_index()
 
 
 def chart_title(at) -> str:
@@ -84,7 +91,7 @@ def test_a_labelled_file_is_compared_with_its_labels(page):
     upload(page, f"1,{normal}\n3,{pvc}\n1,{pvc}\n2,{normal}\n3,{normal}\n".encode())
     assert list(table(page)["verdict"]) == ["normal", "abnormal", "abnormal", "normal", "normal"]
     assert list(table(page)["label"]) == [1, 3, 1, 2, 3]
-    confusion = page.table[0].value
+    confusion = next(t.value for t in page.table if "said normal" in t.value.columns)
     assert confusion.to_dict() == {"said normal": {"label 1 (normal)": 1, "label 2-5 (abnormal)": 2},
                                    "said abnormal": {"label 1 (normal)": 1, "label 2-5 (abnormal)": 1}}
     assert any("right on **2 of 5** beats: accuracy **40.0%**. It flagged 1 normal beat and missed 2 abnormal ones."
@@ -146,3 +153,9 @@ def test_a_bad_upload_gives_a_friendly_message_and_nothing_else_breaks(page, con
     assert not page.dataframe
     assert messages(page)["success"][0].startswith("### Normal")
     assert MODEL_KEY not in page.session_state
+
+
+def test_a_skipped_rows_reason_quoting_markdown_is_shown_as_text(page):
+    upload(page, f"{csv_row(typical(1))}\n![x](http://127.0.0.1:9/p),{csv_row(typical(1))}\n".encode())
+    skipped = next(t.value for t in page.table if list(t.value.columns) == ["why"])
+    assert skipped.loc[2, "why"].startswith("value 1 ('\\!\\[x\\](http:\u2060//")  # no image, no link
