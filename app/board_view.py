@@ -78,9 +78,9 @@ def auc_by_abnormal(runs: list[RunRecord]) -> go.Figure:
     fig.add_trace(go.Scatter(x=means.index, y=means.values, mode="lines+markers", name="class mean",
                              line=dict(width=3, color="#d62728")))
     fig.update_layout(title="AUC vs abnormal %",
-                      xaxis=dict(title="abnormal % in training", range=[-3, MAX_ABNORMAL_PERCENT + 3]),
-                      yaxis=_auc_axis(runs), legend=dict(x=0.99, xanchor="right", y=0.02, yanchor="bottom"),
-                      **CHART)
+                      xaxis=dict(title="abnormal %", range=[-3, MAX_ABNORMAL_PERCENT + 3]),
+                      yaxis=_auc_axis(runs), **CHART,
+                      legend=dict(x=0.99, xanchor="right", y=0.99, yanchor="top"))  # clear of a falling mean
     return fig
 
 

@@ -5,7 +5,8 @@
    code the app uses; prints the reads it made next to what 30 uncached sessions would make.
 2. CPU: the real app (``streamlit run``) with a room of 30 learners x 3 runs, ``--sessions``
    Chromium tabs on its Class board; the server process's CPU seconds over ``--seconds``, divided by
-   the board refreshes the tabs saw (the fragment's own runs, counted in each tab).
+   the board refreshes the tabs saw (the fragment's own runs, counted in each tab); screenshots
+   of that board at 1024 and 1400 px go to test-artifacts/.
 
     .venv/bin/python benchmarks/bench_board.py [--sessions 4] [--seconds 60]
 """
@@ -25,11 +26,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
 
 from app.board_view import REFRESH_SECONDS  # noqa: E402
 from browser_harness import (button, launch_chromium, nav, new_app_context, open_page, rerun, runs,  # noqa: E402
-                             wait_idle)
+                             screenshot, wait_idle)
 from classroom.board import RoomCache  # noqa: E402
 from classroom.recipe import Settings  # noqa: E402
 from classroom.storage import ClassroomStore, RunRecord, learner_id  # noqa: E402
-from streamlit_server import StreamlitServer, cpu_seconds, data_dir  # noqa: E402
+from streamlit_server import ARTIFACTS, StreamlitServer, cpu_seconds, data_dir  # noqa: E402
 
 LEARNERS = 30
 SLOW = 120_000  # ms: a busy shared box
@@ -95,6 +96,10 @@ def server_cpu_per_refresh(folder: Path, code: str, sessions: int, seconds: floa
             pages[0].wait_for_timeout(500)  # playwright keeps serving the pages while we wait
         cpu = cpu_seconds(server.pids()) - cpu_before
         refreshes = sum(runs(page) - before for page, before in zip(pages, counted))
+        for width in (1024, 1400):  # what the class sees, 90 runs on the board
+            pages[0].set_viewport_size({"width": width, "height": 1000})
+            wait_idle(pages[0], SLOW)
+            screenshot(pages[0], ARTIFACTS / f"board-room-of-{LEARNERS}-{width}.png")
         browser.close()
     return cpu / max(refreshes, 1), refreshes, cpu
 
