@@ -1,8 +1,8 @@
 """What the Insight lab page runs and shows.
 
-One experiment at a time per session. Its tasks go to the session's executor (see
+One experiment at a time per session. Its tasks go to the server's training pool (see
 ``session_executor``); the page collects results in order with a progress bar, and Cancel drops
-the tasks not yet collected. Finished results stay in the session, keyed by experiment, recipe
+the tasks not yet started. Finished results stay in the session, keyed by experiment, recipe
 and seeds, so switching pages or tabs never reruns them; they are also shared with the server's
 other sessions (the same recipe and seeds give the same numbers), so a class runs each one once.
 Instant analyses of the model in use (threshold band, baselines, latent space) are cached per model.
@@ -11,17 +11,20 @@ Instant analyses of the model in use (threshold band, baselines, latent space) a
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import live_training
 from app.models import TrainedModel
 from core import baselines, latent, sweeps
 from core.data import Split
-from core.experiments import (DEFAULT_BUDGET, BudgetError, ExperimentRun, InlineExecutor, ResultCache, Task,
+from core.experiments import (DEFAULT_BUDGET, BudgetError, ExperimentRun, PoolExecutor, ResultCache, Task,
                               check_budget)
+from core.jobs import shared_pool
 from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
 
 RUN_KEY = "lab_run"
@@ -41,10 +44,11 @@ class LabRun:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-def session_executor():
-    """Where this session's experiment tasks run: in the session's own script thread, one at a
-    time, so progress and Cancel work between tasks."""
-    return InlineExecutor()
+def session_executor() -> PoolExecutor:
+    """Where this session's experiment tasks run: the server's training pool, under an owner of
+    their own beside the session's trainings (a new Train replaces only those), so they take
+    turns fairly with every learner's trainings and never hold this server's GIL."""
+    return PoolExecutor(shared_pool(), f"{live_training.owner()}/lab")
 
 
 # ---------------------------------------------------------------- recipes and tasks
@@ -130,6 +134,7 @@ def cancel(quiet: bool = False) -> None:
 def follow(kind: str, slot) -> None:
     """Collect this experiment's results while it is the session's run, with a progress bar."""
     lab = active_run(kind)
+    shown = None
     while lab is not None:
         with lab.lock:
             if active_run() is not lab:  # cancelled or replaced meanwhile; also lets Streamlit stop us
@@ -138,7 +143,11 @@ def follow(kind: str, slot) -> None:
                 break
             lab.run.advance(timeout=0.25)
         done, total = len(lab.run.results), len(lab.run.tasks)
-        slot.progress(lab.run.progress, text=f"{done} of {total} trainings done · {lab.run.seconds:.0f} s")
+        elapsed = int(time.perf_counter() - lab.run.started)
+        if (done, elapsed) != shown:  # one message per result or second, not per poll
+            slot.progress(lab.run.progress, text=f"{done} of {total} fits done · {elapsed} s · they queue with "
+                                                 "everyone's trainings")
+            shown = done, elapsed
     if lab is not None:
         finished = {"rows": lab.run.results, "seconds": lab.run.seconds}
         st.session_state.setdefault(RESULTS_KEY, {})[lab.key] = finished

@@ -12,8 +12,9 @@ import pytest
 
 import core.ucr as ucr
 from core import sweeps
-from core.experiments import (MEAN_BEAT, BudgetError, Cancelled, ExperimentRun, InlineExecutor, ResultCache, Task,
-                              check_budget, run_task, run_tasks)
+from core.experiments import (MEAN_BEAT, BudgetError, Cancelled, ExperimentRun, InlineExecutor, PoolExecutor,
+                              ResultCache, Task, check_budget, run_task, run_tasks)
+from core.jobs import JobPool
 from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
 from core.train import OPTIMIZERS, TrainConfig
 
@@ -112,6 +113,24 @@ def test_validation_auc_per_epoch(data_dir):
     assert curves["common"]["adam"]["mean_curve"] == row["val_auc_per_epoch"]
     assert curves["tuned"]["adam"]["final_mean"] == row["test_auc"]
     assert "adam" in sweeps.optimizer_sentence(curves, 0.01)
+
+
+def test_the_training_pool_gives_the_inline_numbers_and_cancels_what_waits(real_data_dir):
+    recipe = quick(ANOMAGRAM_SMALL, epochs=3).with_abnormal_fraction(0.3)
+    tasks = [Task(recipe.with_seed(seed), data_dir=str(real_data_dir)) for seed in range(4)]
+    pool = JobPool(1, warm=None, preload=("core.jobs", "core.experiments"))
+    try:
+        pooled = run_tasks(tasks[:2], PoolExecutor(pool, "learner/lab"))
+        assert [r["test_auc"] for r in pooled] == pytest.approx([r["test_auc"] for r in run_tasks(tasks[:2])],
+                                                                abs=1e-9)
+        run = ExperimentRun(tasks, PoolExecutor(pool, "learner/lab"))
+        assert run.advance(timeout=120)
+        run.cancel()
+        statuses = [future.job.status for future in run._futures]
+        assert statuses[0] == "done" and statuses[-1] == "cancelled"
+        assert not run.advance(timeout=1) and len(run.results) == 1
+    finally:
+        pool.shutdown()
 
 
 def test_a_process_pool_gives_the_inline_numbers(real_data_dir):
