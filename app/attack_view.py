@@ -11,11 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.drawing_view import PRESET_KEY, VERSION_KEY
+from app.drawing_view import CARRIED_KEY, PRESET_KEY, VERSION_KEY
 from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout
 from app.models import TrainedModel
 from core.attack import Flip, find_flips
-from core.drawing import CanvasGeometry, initial_drawing
+
 
 RESULT_KEY = "attack_result"
 LOADED_KEY = "attack_loaded"
@@ -40,19 +40,19 @@ def current_flip(model: TrainedModel, beat: np.ndarray) -> Flip | None:
 
 
 def load_into_canvas(values: np.ndarray, caption: str) -> None:
-    """A fresh canvas holding ``values`` (the Draw page's presets and Clear replace it again)."""
-    version = st.session_state.get(VERSION_KEY, 0) + 1
-    st.session_state[VERSION_KEY] = version
+    """A fresh canvas holding ``values``, carried like a drawing over a resize (see
+    ``app.drawing_view.fit_canvas``); the Draw page's presets and Clear replace it again."""
+    values = np.asarray(values, np.float64)
     st.session_state[PRESET_KEY] = None
-    st.session_state[LOADED_KEY] = (version, np.asarray(values, np.float64), caption)
+    st.session_state[CARRIED_KEY] = values
+    st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+    st.session_state[LOADED_KEY] = (values, caption)
 
 
-def loaded_drawing(geometry: CanvasGeometry) -> tuple[dict, str] | None:
-    """(initial drawing, caption) of a beat loaded here onto the current canvas, else None."""
-    loaded = st.session_state.get(LOADED_KEY)
-    if loaded is None or loaded[0] != st.session_state.get(VERSION_KEY):
-        return None
-    return initial_drawing([loaded[1]], geometry), loaded[2]
+def loaded_caption() -> str | None:
+    """What the canvas holds, while it still holds the beat loaded here."""
+    loaded, carried = st.session_state.get(LOADED_KEY), st.session_state.get(CARRIED_KEY)
+    return loaded[1] if loaded is not None and carried is not None and np.array_equal(loaded[0], carried) else None
 
 
 # ---------------------------------------------------------------- drawing the result

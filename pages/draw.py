@@ -32,7 +32,8 @@ with st.container(horizontal=True, vertical_alignment="center"):
     guide = st.toggle("Show the average normal beat as a guide", value=True, key="draw_guide")
 
 geometry = fit_canvas(available_width())
-drawing, preset_caption = attack_view.loaded_drawing(geometry) or current_preset(test, geometry)
+drawing, preset_caption = current_preset(test, geometry)
+preset_caption = preset_caption or attack_view.loaded_caption()
 caption = st.empty()
 canvas = st_canvas(stroke_width=STROKE_WIDTH, stroke_color=STROKE_COLOUR,
                    background_image=background_png(guide, geometry), width=geometry.width,

@@ -44,8 +44,10 @@ def test_draw_flip_and_load_into_the_canvas(page, server, artifacts, no_error_sh
     assert "Abnormal" in main_text(page)
     rerun(page, lambda: button(page, "Find the smallest flip").click(), timeout=120_000)
     assert "turns the verdict from abnormal into normal" in main_text(page)
-    shoot(page, artifacts, "draw-flip")
+    # at the same width: a narrower window re-reads the drawing onto a resized canvas, a new beat
+    screenshot(page, artifacts / "lab-draw-flip-1400.png")
     rerun(page, lambda: button(page, "Load the changed beat into the canvas").click())
     assert "Loaded the changed beat from the search" in main_text(page)
     page.get_by_text("The model rebuilt your beat closely").wait_for(state="visible")  # now normal
+    shoot(page, artifacts, "draw-loaded")
     no_error_shown(page)

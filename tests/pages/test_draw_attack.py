@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from app import attack_view
-from app.drawing_view import GEOMETRY, VERSION_KEY
+from app.drawing_view import CARRIED_KEY, GEOMETRY, VERSION_KEY
 from core.drawing import initial_drawing
 from test_draw_page import DRAW, draw, typical
 
@@ -25,7 +25,8 @@ def test_a_drawn_normal_beat_is_flipped_and_the_changed_beat_loads_into_the_canv
     version = page.session_state[VERSION_KEY]
     page.button(key="attack_load").click().run()
     assert page.session_state[VERSION_KEY] == version + 1
-    loaded, values, caption = page.session_state[attack_view.LOADED_KEY]
+    values, caption = page.session_state[attack_view.LOADED_KEY]
+    np.testing.assert_array_equal(page.session_state[CARRIED_KEY], values)  # what the fresh canvas is given
     assert caption.startswith("Loaded the changed beat") and any(caption in c.value for c in page.caption)
     draw(page, initial_drawing([values], GEOMETRY))  # what the remounted canvas sends back
     assert page.error[0].value.startswith("### Abnormal")  # the changed beat keeps its flipped verdict

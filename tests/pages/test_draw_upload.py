@@ -80,7 +80,7 @@ def test_the_picked_row_loads_onto_the_canvas(page):
     version = page.session_state[VERSION_KEY]
     page.button(key="attack_upload_load").click().run()
     assert not page.exception and page.session_state[VERSION_KEY] == version + 1
-    _, values, caption = page.session_state[attack_view.LOADED_KEY]
+    values, caption = page.session_state[attack_view.LOADED_KEY]
     assert caption == "Loaded row 3 of mine.csv."
     np.testing.assert_allclose(values, zscore(typical(3)), atol=1e-4)
 
