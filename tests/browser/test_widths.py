@@ -19,8 +19,8 @@ from canvas_drawing import canvas_box, canvas_geometry, draw
 WIDTHS = (1024, 1280)
 HEIGHT = 800
 THRESHOLD_SLIDER = "Threshold: a beat whose reconstruction error is above it is flagged abnormal"
-PAGES = {"introduction": "/", "train": "/train", "thresholds": "/thresholds", "draw": "/draw", "board": "/board",
-         "classroom": "/classroom"}
+PAGES = {"introduction": "/", "train": "/train", "thresholds": "/thresholds", "draw": "/draw",
+         "experiments": "/experiments", "board": "/board", "classroom": "/classroom"}
 
 # Every element whose text the page clips (CSS ellipsis or overflow): its content is wider than
 # its box. Metric values, button labels, widget labels, tabs and headings; ignoring zero-width boxes.
@@ -93,7 +93,7 @@ def check_layout(page) -> None:
     assert_no_error_shown(page)
 
 
-@pytest.mark.parametrize("name", ["introduction", "train", "thresholds", "board", "classroom"])
+@pytest.mark.parametrize("name", ["introduction", "train", "thresholds", "experiments", "board", "classroom"])
 def test_page_fits_the_width(sized_page, server, name):
     page, width = sized_page
     open_page(page, server, PAGES[name])
