@@ -8,6 +8,7 @@ session's script run then executes it as ``__main__`` and draws the pages.
 import streamlit as st
 
 if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front of the pages
+    import asyncio
     import gc
     from contextlib import asynccontextmanager
 
@@ -25,14 +26,18 @@ if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front
     from app.server import middleware, training_pool
     from app.shared import PREPARATION
 
+    READY_WAIT_SECONDS = 60  # longer (a slow download): serve anyway, the pages say what is being done
+
     @asynccontextmanager
     async def start_up(_app):
-        """Before the first visitor: build the data split and the default model in the background,
-        and use ``st.navigation`` from the start (a ``pages/`` folder would otherwise make the first
-        visitor see its raw file names as the navigation); start the training pool's warm workers."""
+        """Before the server takes visitors (and reports healthy to a load balancer): the data split
+        and the default model, built in the background; the training pool's warm workers; and
+        ``st.navigation`` from the start (a ``pages/`` folder would otherwise make the first visitor
+        see its raw file names)."""
         PagesManager.uses_pages_directory = False
         PREPARATION.start()
         with training_pool():
+            await asyncio.to_thread(PREPARATION.wait, READY_WAIT_SECONDS)
             yield
 
     gc.freeze()

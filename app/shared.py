@@ -3,9 +3,9 @@
 These are plain process-level objects, not ``st.cache_resource`` entries: any browser can clear
 Streamlit's caches with one websocket message (``clear_cache``), and a class of learners would
 then wait while they are rebuilt, again and again if someone loops it. They are built in a
-background thread that the server starts at start-up (streamlit_app.py's lifespan hook), so the
-first visitor does not wait for them; a page that arrives earlier shows what is being done
-(``Preparation.stage``) until they are ready. Their arrays are read-only: every session shares
+background thread that the server starts at start-up (streamlit_app.py's lifespan hook, which
+lets visitors in once they are ready, or after a minute at most), so the first visitor does not
+wait for them; a page that arrives earlier shows what is being done (``Preparation.stage``). Their arrays are read-only: every session shares
 them. A failure (no data, no network) is kept until someone asks to ``retry``: reruns do not
 repeat a download that is bound to fail.
 """
