@@ -44,7 +44,7 @@ def contamination_figure(points_by_recipe: dict[str, list[dict]], report: dict[i
     fig.add_hline(y=0.5, line=dict(color=THRESHOLD_COLOUR, dash="dot", width=1),
                   annotation_text="chance (0.5)", annotation_position="top right")
     # four names don't fit beside the title at 1024 px: the legend goes under the axis
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"),
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"),
                       margin=dict(b=40))
     return fig
 
@@ -104,6 +104,6 @@ def latent_figure(xy: np.ndarray, classes: np.ndarray, axes: tuple[str, str], he
     # "select" drag mode would switch clicking off.
     fig = _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
                   yaxis_title=axes[1])
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.18, yanchor="top"),
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.25, yanchor="top"),
                       margin=dict(b=40))  # five classes don't fit beside the title at 1024 px
     return fig
