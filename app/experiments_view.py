@@ -144,9 +144,11 @@ def follow(kind: str, slot) -> None:
             lab.run.advance(timeout=0.25)
         done, total = len(lab.run.results), len(lab.run.tasks)
         elapsed = int(time.perf_counter() - lab.run.started)
+        behind = lab.run.waiting_behind
         if (done, elapsed) != shown:  # one message per result or second, not per poll
-            slot.progress(lab.run.progress, text=f"{done} of {total} fits done · {elapsed} s · they queue with "
-                                                 "everyone's trainings")
+            queue = (f"waiting behind {behind} training{'s' * (behind != 1)} of the class" if behind
+                     else "fits take turns with everyone's trainings")
+            slot.progress(lab.run.progress, text=f"{done} of {total} fits done · {elapsed} s · {queue}")
             shown = done, elapsed
     if lab is not None:
         finished = {"rows": lab.run.results, "seconds": lab.run.seconds}

@@ -219,6 +219,11 @@ class _JobFuture:
     def done(self) -> bool:
         return not self.job.active
 
+    @property
+    def waiting_behind(self) -> int | None:
+        """Jobs that start before this one while it is queued, else None."""
+        return self.job.position if self.job.status == "queued" else None
+
 
 class PoolExecutor:
     """Tasks as jobs of a ``core.jobs`` pool under ``owner``: they take turns with every other
@@ -250,6 +255,13 @@ class ExperimentRun:
     @property
     def progress(self) -> float:
         return len(self.results) / len(self.tasks) if self.tasks else 1.0
+
+    @property
+    def waiting_behind(self) -> int | None:
+        """While the next task waits in a pool's queue: how many jobs start before it, else None."""
+        if self.finished or self.cancelled:
+            return None
+        return getattr(self._futures[len(self.results)], "waiting_behind", None)
 
     def advance(self, timeout: float | None = None) -> bool:
         """Wait up to ``timeout`` s for the next task's result (an inline task just runs);

@@ -124,6 +124,8 @@ def test_the_training_pool_gives_the_inline_numbers_and_cancels_what_waits(real_
         assert [r["test_auc"] for r in pooled] == pytest.approx([r["test_auc"] for r in run_tasks(tasks[:2])],
                                                                 abs=1e-9)
         run = ExperimentRun(tasks, PoolExecutor(pool, "learner/lab"))
+        assert run.waiting_behind in (None, 0)  # nobody else in this pool: first in line or running
+        assert ExperimentRun(tasks[:1]).waiting_behind is None  # in-process: no queue
         assert run.advance(timeout=120)
         run.cancel()
         statuses = [future.job.status for future in run._futures]
