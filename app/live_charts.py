@@ -28,7 +28,9 @@ from core.metrics import ThresholdSweep, roc
 from core.training_job import HUGE_ERROR
 
 POLL_KIND_KEY = "composer_poll_kind"
-STATUS_SECONDS = {"queued": 1.0, "running": 0.3}  # a learner in line only needs their place updated
+RUNNING_STATUS_SECONDS = 0.3
+QUEUED_STATUS_SECONDS = (1.0, 0.25, 5.0)  # 1 s + 0.25 s per training ahead, at most 5 s: a long line
+# of waiting learners must not cost more CPU than the trainings they wait for
 CHART_SECONDS = 0.5  # per training running in the pool: more runs at once, fewer redraws each
 
 
@@ -41,9 +43,20 @@ def show(split: Split, can_train: bool) -> None:
     live_training.follow()
     kind = poll_kind(active_run())
     st.session_state[POLL_KIND_KEY] = kind
-    st.fragment(run_every=STATUS_SECONDS.get(kind))(_status)(split, can_train)
+    st.fragment(run_every=_status_seconds(kind))(_status)(split, can_train)
     charts_every = CHART_SECONDS * max(1, shared_pool().running) if kind == "running" else None
     st.fragment(run_every=charts_every)(_charts)(split)
+
+
+def _status_seconds(kind: str) -> float | None:
+    if kind == "running":
+        return RUNNING_STATUS_SECONDS
+    if kind == "queued":
+        first, per_job, most = QUEUED_STATUS_SECONDS
+        run = active_run()
+        ahead = (run.job.position if run is not None and run.job is not None else None) or 0
+        return min(most, first + per_job * ahead)
+    return None
 
 
 def _status(split: Split, can_train: bool) -> None:
