@@ -23,7 +23,7 @@ if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front
     import torch  # noqa: F401
     from streamlit.runtime.pages_manager import PagesManager
 
-    from app.server import middleware, training_pool
+    from app.server import middleware, open_classroom, training_pool
     from app.shared import PREPARATION
 
     READY_WAIT_SECONDS = 60  # longer (a slow download): serve anyway, the pages say what is being done
@@ -31,11 +31,12 @@ if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front
     @asynccontextmanager
     async def start_up(_app):
         """Before the server takes visitors (and reports healthy to a load balancer): the data split
-        and the default model, built in the background; the training pool's warm workers; and
-        ``st.navigation`` from the start (a ``pages/`` folder would otherwise make the first visitor
+        and the default model, built in the background; the classroom database's schema; the
+        training pool's warm workers; and ``st.navigation`` from the start (a ``pages/`` folder would otherwise make the first visitor
         see its raw file names)."""
         PagesManager.uses_pages_directory = False
         PREPARATION.start()
+        await asyncio.to_thread(open_classroom)
         with training_pool():
             await asyncio.to_thread(PREPARATION.wait, READY_WAIT_SECONDS)
             yield

@@ -9,17 +9,24 @@ Used by ``streamlit_app.py``'s ``st.App``:
   is per new learner, not per click.
 - ``training_pool()``: for the app's lifespan: the training pool's warm workers start before
   the first request and stop with the server.
+- ``open_classroom()``: the classroom database's schema created or migrated at start-up, before
+  the first learner joins a room.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from app import room_session
 from app.address_guard import AddressGuard
 from core.jobs import shared_pool
+
+log = logging.getLogger(__name__)
 
 GZIP_LEVEL = 6  # level 9 costs about twice the CPU for ~2 % fewer bytes on plotly.js
 GZIP_MINIMUM_BYTES = 1000
@@ -39,3 +46,13 @@ def training_pool():
         yield pool
     finally:
         pool.shutdown()
+
+
+def open_classroom() -> None:
+    """Open the classroom store now, which creates or migrates its schema. A database that can't
+    be reached (or was written by a newer app) is logged, not fatal: every page but the classroom
+    ones works without it, and those say what went wrong when used."""
+    try:
+        room_session.store()
+    except (SQLAlchemyError, RuntimeError) as exc:
+        log.error("The classroom database could not be opened: %s", exc)
