@@ -21,7 +21,9 @@ from core.evaluation import evaluate, start_experiment
 from core.model import AutoencoderSpec
 from core.train import TrainConfig
 
-EPOCHS = TrainConfig().epochs  # the default (100): four such runs overlap the checks made while they train
+# Long enough that, on a quiet 2-core box (~3 s a run, two workers), the four runs still overlap the
+# checks made while they train; 100 epochs all ended before the health check there.
+EPOCHS = 500
 BOTTLENECK = AutoencoderSpec().encoder_units[-1]
 SESSIONS = [(16, 1), (24, 2), (40, 3), (64, 4)]  # (first layer's units, seed): its own network and seed
 AUC_IN_BADGE = re.compile(r"test AUC (\d\.\d{3})")
@@ -45,6 +47,7 @@ def test_four_sessions_train_at_once_each_with_its_own_model(new_page, server, s
         open_page(page, server, "/train")
         set_number(page, "Layer 1", units)
         set_number(page, "Seed", seed)
+        set_number(page, "Epochs", EPOCHS)
         pages.append(page)
 
     started = [click_train(page) for page in pages]  # all four start; none is awaited yet
@@ -60,7 +63,7 @@ def test_four_sessions_train_at_once_each_with_its_own_model(new_page, server, s
     assert "Default model" in badge(newcomer)  # nobody's trained model leaks into a new session
     newcomer_seconds = time.perf_counter() - asked
 
-    notices = [wait_trained(page, state, timeout=180_000) for page, state in zip(pages, started)]
+    notices = [wait_trained(page, state, timeout=400_000) for page, state in zip(pages, started)]
 
     for page, notice, (units, seed), auc in zip(pages, notices, SESSIONS, expected):
         spec = AutoencoderSpec((units, BOTTLENECK))
