@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_harness import (  # noqa: E402
-    arm_done_watcher, assert_no_error_shown, chromium_problem, click_train, done_at, launch_chromium,
-    new_app_context, open_page, set_number, wait_trained, warm_up)
-from streamlit_server import ARTIFACTS, StreamlitServer, data_dir  # noqa: E402
+    arm_done_watcher, assert_no_error_shown, click_train, done_at, new_app_context, open_page, set_number,
+    wait_trained)
+from served_app import served_app  # noqa: E402
+from streamlit_server import StreamlitServer  # noqa: E402
 
 TIMEOUT = 900_000  # 30 learners on 2 busy cores: minutes, not hours
 
@@ -106,25 +107,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
 
-    problem, data = chromium_problem(), data_dir()
-    if problem or data is None:
-        print(f"cannot run: {problem or 'ECG5000 not found (set ECG5000_DIR)'}", file=sys.stderr)
-        return 2
-
-    from playwright.sync_api import sync_playwright
-
     rounds = []
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            with StreamlitServer(data, log_path=ARTIFACTS / "bench-class-server.log") as server:
-                warm_up(browser, server)
-                solos = [run_class(browser, server, 1, seed0=100 + i) for i in range(args.solo)]
-                for k in (int(k) for k in args.classes.split(",")):
-                    rounds.append(run_class(browser, server, k, seed0=1000 * k))
-                    print(f"K={k}: slowest {rounds[-1]['slowest']:.2f} s", flush=True)
-        finally:
-            browser.close()
+    with served_app("bench-class-server.log") as (browser, server):
+        solos = [run_class(browser, server, 1, seed0=100 + i) for i in range(args.solo)]
+        for k in (int(k) for k in args.classes.split(",")):
+            rounds.append(run_class(browser, server, k, seed0=1000 * k))
+            print(f"K={k}: slowest {rounds[-1]['slowest']:.2f} s", flush=True)
 
     solo = statistics.median(r["slowest"] for r in solos)
     solo_cpu = statistics.median(r["server_cpu_per_training"] for r in solos)

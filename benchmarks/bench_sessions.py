@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_harness import (  # noqa: E402
-    arm_done_watcher, assert_no_error_shown, chromium_problem, click_train, done_at, launch_chromium,
-    new_app_context, open_page, set_number, wait_trained, warm_up)
-from streamlit_server import ARTIFACTS, PeakMemory, StreamlitServer, cpu_seconds, data_dir, descendants  # noqa: E402
+    arm_done_watcher, assert_no_error_shown, click_train, done_at, new_app_context, open_page, set_number,
+    wait_trained)
+from served_app import served_app  # noqa: E402
+from streamlit_server import PeakMemory, StreamlitServer, cpu_seconds, descendants  # noqa: E402
 
 TIMEOUT = 900_000  # 16 sessions of 100 epochs on 2 busy cores: minutes, not hours
 
@@ -92,28 +93,14 @@ def main() -> int:
     args = parser.parse_args()
     counts = sorted({int(n) for n in args.sessions.split(",")} | {1})
 
-    problem = chromium_problem()
-    data = data_dir()
-    if problem or data is None:
-        print(f"cannot run: {problem or 'ECG5000 not found (set ECG5000_DIR)'}", file=sys.stderr)
-        return 2
-
-    from playwright.sync_api import sync_playwright
-
     rounds = []
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            with StreamlitServer(data, log_path=ARTIFACTS / "bench-sessions-server.log") as server:
-                warm_up(browser, server)
-                idle_rss = server.rss_bytes()
-                for n in counts:
-                    result = run_round(browser, server, n)
-                    rounds.append(result)
-                    print(f"N={n:2d}: slowest {result['slowest']:.2f} s, wall {result['wall']:.2f} s, "
-                          f"peak RSS {result['peak_rss'] / 2**20:.0f} MiB", flush=True)
-        finally:
-            browser.close()
+    with served_app("bench-sessions-server.log") as (browser, server):
+        idle_rss = server.rss_bytes()
+        for n in counts:
+            result = run_round(browser, server, n)
+            rounds.append(result)
+            print(f"N={n:2d}: slowest {result['slowest']:.2f} s, wall {result['wall']:.2f} s, "
+                  f"peak RSS {result['peak_rss'] / 2**20:.0f} MiB", flush=True)
 
     single = next(r for r in rounds if r["n"] == 1)["slowest"]
     print("\nConcurrent trainings (default model, 100 epochs, live charts; real browser pages)")
