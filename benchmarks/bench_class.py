@@ -4,6 +4,8 @@ Run from the repository root (needs /usr/bin/chromium, psutil and the real data,
 
     python benchmarks/bench_class.py [--classes 6,30] [--solo 3] [--json results.json]
 
+A quick check: ``--classes 6 --solo 1`` (about a minute on a quiet 2-core box).
+
 One headless Chromium opens K pages on the Train page (K contexts: K Streamlit sessions, each
 with its own seed), clicks Train in each in turn without waiting, and waits for every result.
 Each page notes in itself when its outcome notice appeared (click -> done, per learner).
@@ -15,6 +17,17 @@ Printed per K:
   workers), measured with psutil, divided by K; the browser's CPU is reported apart
 - how loaded the machine was: load average, and the CPU that other processes (the other people
   on this box) used during the round
+- training s: what the app itself reports ("... in X s": the epochs alone, without the live
+  charts), median and max over the K learners
+- server memory (the Streamlit process and its children, summed PSS and USS from psutil's
+  ``memory_full_info``: forked workers share pages, so RSS would count them once per process):
+  before the K sessions open, once each has opened the Train page and trained one model, and
+  after they have closed. MB per session = (trained - before) / K; "kept" is what had not come
+  back once the closed sessions were dropped. Streamlit keeps a closed tab's session for
+  ``server.disconnectedSessionTTL`` (120 s by default) in case it reconnects; this benchmark
+  sets it to ``SESSION_TTL`` seconds so the closed sessions are dropped within the round.
+- peak RSS: the server tree's summed RSS, sampled every 0.1 s while the K learners train (an
+  upper bound: shared pages count once per process)
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -36,9 +50,12 @@ from browser_harness import (  # noqa: E402
     arm_done_watcher, assert_no_error_shown, click_train, done_at, new_app_context, open_page, set_number,
     wait_trained)
 from served_app import served_app  # noqa: E402
-from streamlit_server import StreamlitServer  # noqa: E402
+from streamlit_server import PeakMemory, StreamlitServer  # noqa: E402
 
 TIMEOUT = 900_000  # 30 learners on 2 busy cores: minutes, not hours
+SESSION_TTL = 5  # seconds a closed tab's session is kept for a reconnect (Streamlit's default: 120)
+MB = 2**20
+TRAINED_IN = re.compile(r"in (\d+(?:\.\d+)?) ?s")
 
 
 def tree_cpu(root: psutil.Process) -> dict[int, float]:
@@ -58,12 +75,41 @@ def used_since(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
+def tree_memory(root: psutil.Process) -> dict[str, int]:
+    """Summed PSS, USS and RSS (bytes) of ``root`` and every process below it."""
+    total = {"pss": 0, "uss": 0, "rss": 0}
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            info = process.memory_full_info()
+        except psutil.Error:
+            continue
+        for key in total:
+            total[key] += getattr(info, key)
+    return total
+
+
+def memory_after_close(browser, server: StreamlitServer, root: psutil.Process) -> dict[str, int]:
+    """The server's memory once the closed sessions are gone: Streamlit drops a stored session
+    only when its store is next written after ``SESSION_TTL``, so one short visit (opened and
+    closed) does that write; then a moment for the freeing to finish."""
+    time.sleep(SESSION_TTL + 1)
+    context = new_app_context(browser)
+    try:
+        open_page(context.new_page(), server, "/", timeout=TIMEOUT)
+    finally:
+        context.close()
+    time.sleep(3)
+    return tree_memory(root)
+
+
 def machine_busy() -> float:
     times = psutil.cpu_times()
     return times.user + times.system + times.nice + getattr(times, "irq", 0) + getattr(times, "softirq", 0)
 
 
 def run_class(browser, server: StreamlitServer, k: int, seed0: int) -> dict:
+    server_process = psutil.Process(server.process.pid)
+    memory_before = tree_memory(server_process)
     contexts, pages = [], []
     try:
         for i in range(k):
@@ -73,31 +119,41 @@ def run_class(browser, server: StreamlitServer, k: int, seed0: int) -> dict:
             open_page(page, server, "/train", timeout=TIMEOUT)
             set_number(page, "Seed", seed0 + i, timeout=TIMEOUT)
             pages.append(page)
-        server_process, me = psutil.Process(server.process.pid), psutil.Process(os.getpid())
+        me = psutil.Process(os.getpid())
         server_before, all_before = tree_cpu(server_process), tree_cpu(me)
         busy_before, load_before, wall_before = machine_busy(), os.getloadavg()[0], time.monotonic()
-        clicks, states = [], []
-        for page in pages:
-            arm_done_watcher(page)
-            clicks.append(time.time())
-            states.append(click_train(page))
-        for page, state in zip(pages, states):
-            notice = wait_trained(page, state, timeout=TIMEOUT)
-            assert "Your model #" in notice, notice
-            assert_no_error_shown(page)
+        clicks, states, trained = [], [], []
+        with PeakMemory(server) as peak:
+            for page in pages:
+                arm_done_watcher(page)
+                clicks.append(time.time())
+                states.append(click_train(page))
+            for page, state in zip(pages, states):
+                notice = wait_trained(page, state, timeout=TIMEOUT)
+                assert "Your model #" in notice, notice
+                assert_no_error_shown(page)
+                inside = TRAINED_IN.search(notice)
+                trained.append(float(inside.group(1)) if inside else float("nan"))
         done = [done_at(page) for page in pages]
         wall = time.monotonic() - wall_before
         server_cpu = used_since(server_before, tree_cpu(server_process))
         ours_cpu = used_since(all_before, tree_cpu(me))  # this script, the browser and the server
         others_cpu = machine_busy() - busy_before - ours_cpu
         seconds = [d - c for d, c in zip(done, clicks)]
-        return {"k": k, "seconds": seconds, "slowest": max(seconds), "median": statistics.median(seconds),
-                "server_cpu": server_cpu, "server_cpu_per_training": server_cpu / k,
-                "browser_cpu": ours_cpu - server_cpu, "others_cpu": max(others_cpu, 0.0), "wall": wall,
-                "load_before": load_before, "load_after": os.getloadavg()[0], "healthy_after": server.healthy()}
+        result = {"k": k, "seconds": seconds, "slowest": max(seconds), "median": statistics.median(seconds),
+                  "server_cpu": server_cpu, "server_cpu_per_training": server_cpu / k,
+                  "browser_cpu": ours_cpu - server_cpu, "others_cpu": max(others_cpu, 0.0), "wall": wall,
+                  "load_before": load_before, "load_after": os.getloadavg()[0], "healthy_after": server.healthy(),
+                  "training_median": statistics.median(trained), "training_max": max(trained),
+                  "peak_rss": peak.bytes, "memory_before": memory_before,
+                  "memory_trained": tree_memory(server_process)}
     finally:
         for context in contexts:
             context.close()
+    result["memory_closed"] = memory_after_close(browser, server, server_process)
+    result["mb_per_session"] = (result["memory_trained"]["pss"] - memory_before["pss"]) / k / MB
+    result["mb_kept_per_session"] = (result["memory_closed"]["pss"] - memory_before["pss"]) / k / MB
+    return result
 
 
 def main() -> int:
@@ -108,7 +164,8 @@ def main() -> int:
     args = parser.parse_args()
 
     rounds = []
-    with served_app("bench-class-server.log") as (browser, server):
+    with served_app("bench-class-server.log",
+                    {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL)}) as (browser, server):
         solos = [run_class(browser, server, 1, seed0=100 + i) for i in range(args.solo)]
         for k in (int(k) for k in args.classes.split(",")):
             rounds.append(run_class(browser, server, k, seed0=1000 * k))
@@ -130,6 +187,17 @@ def main() -> int:
               f"{r['wall']:7.1f} {r['load_before']:8.1f}/{r['load_after']:<9.1f}  "
               f"{'ok' if r['healthy_after'] else 'NOT ANSWERING'}")
     print("\nothers CPU-s: what the rest of the machine (other people's processes) used during the round")
+    print("\nServer memory (Streamlit process + workers, summed PSS; USS in brackets), MB\n")
+    print(f"{'K':>3} {'training s med/max':>19} {'before':>13} {'trained':>13} {'closed':>13} "
+          f"{'MB/session':>11} {'kept/session':>13} {'peak RSS':>9}")
+    for r in [*solos, *rounds]:
+        before, trained, closed = (r[f"memory_{when}"] for when in ("before", "trained", "closed"))
+        print(f"{r['k']:3d} {r['training_median']:9.2f}/{r['training_max']:<9.2f} "
+              + " ".join(f"{m['pss'] / MB:6.0f} ({m['uss'] / MB:4.0f})" for m in (before, trained, closed))
+              + f" {r['mb_per_session']:11.1f} {r['mb_kept_per_session']:13.1f} {r['peak_rss'] / MB:9.0f}")
+    print("MB/session = (trained - before) / K; kept/session = (closed - before) / K, once the closed "
+          f"sessions were dropped ({SESSION_TTL} s after they closed). The first solo round also holds the "
+          "server's one-time growth (the first Train page, a worker's first training).")
     if args.json:
         args.json.write_text(json.dumps({"solo": solos, "rounds": rounds}, indent=2))
     return 0

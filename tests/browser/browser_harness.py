@@ -1,6 +1,6 @@
 """Real-browser harness shared by the browser tests (tests/browser) and the benchmarks.
 
-No pytest in here: ``benchmarks/bench_app.py`` and ``benchmarks/bench_sessions.py`` import it too.
+No pytest in here: ``benchmarks/bench_app.py`` and ``benchmarks/bench_class.py`` import it too.
 
 - The server itself (``StreamlitServer``, ``PeakMemory`` ...) lives in ``streamlit_server``.
 - ``launch_chromium`` starts the Debian chromium (playwright can't download browsers here).
