@@ -176,7 +176,7 @@ def follow() -> None:
             _take(run, require_split(), job.result)
         elif job.status == "failed":
             st.session_state.pop(RUN_KEY)
-            _notice("error", "The training stopped: " + job.error.splitlines()[0] + ". The model in use did "
+            _notice("error", f"The training was interrupted: {job.error.splitlines()[0]}. The model in use did "
                              "not change; press Train to try again.")
 
 

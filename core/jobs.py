@@ -43,8 +43,8 @@ from core.job_worker import JobCancelled, WorkerContext, load_split_once, worker
 __all__ = ["CRASH_MESSAGE", "Job", "JobCancelled", "JobPool", "WorkerContext", "default_workers", "shared_pool"]
 
 WORKERS_ENV = "ECG_TRAINING_WORKERS"
-CRASH_MESSAGE = ("the worker process running it stopped unexpectedly (it may have run out of memory "
-                 "or been killed)")
+CRASH_MESSAGE = ("the server process running it ended unexpectedly (out of memory, or stopped by an "
+                 "administrator)")
 
 
 def default_workers() -> int:
