@@ -46,7 +46,7 @@ if __name__ != "__main__":  # imported by `streamlit run`: the ASGI app in front
 else:
     import torch
 
-    from app import learner_work, live_training
+    from app import learner_work, live_training, moved_session
     from app.navigation import session_pages
 
     torch.set_num_threads(1)  # tiny models: one intra-op thread per session is fastest (see README)
@@ -55,6 +55,7 @@ else:
 
     learner_work.start()  # a reload or a shared link: restore the learner's model, settings and room
     try:
+        moved_session.follow()  # a page whose server stopped redraws on a live one and says so
         learner_work.show_notices()
         live_training.follow()  # a training that ended while the learner was elsewhere becomes their model now
         st.navigation(session_pages(), position="top").run()

@@ -1,0 +1,28 @@
+"""app/moved_session.py: which new sessions replace a lost one, and what their learner reads.
+The whole move, through HAProxy and Chromium, is tests/browser/test_balancer.py."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from app.moved_session import notice, replaces_lost_session
+
+EARLIER_SESSION = "streamlit, 2|a8f3c1d2|9b1e4f7a|1764536400, 0c5e1a52-7f0b-4a8e-9f5e-3d2b1c0a9e8f"
+
+
+def test_only_a_reconnect_that_names_an_earlier_session_counts_as_moved():
+    assert replaces_lost_session(EARLIER_SESSION)
+    assert replaces_lost_session("streamlit,PLACEHOLDER_AUTH_TOKEN,0c5e1a52")
+    assert not replaces_lost_session("streamlit, PLACEHOLDER_AUTH_TOKEN")  # a first visit or a reload
+    assert not replaces_lost_session("streamlit, PLACEHOLDER_AUTH_TOKEN, ")
+    assert not replaces_lost_session(None)  # no WebSocket handshake (AppTest, a bare script run)
+    assert not replaces_lost_session("chat, token, 0c5e1a52")
+
+
+def test_the_notice_says_whether_the_learners_latest_model_came_back():
+    gone = notice(None)
+    assert gone.startswith("The server you were working on stopped")
+    assert "Models you trained there are gone; the default model is in use" in gone and "**Train**" in gone
+    restored = notice(SimpleNamespace(label="Your model #3 [x](http://a)"))
+    assert "Your latest model, **Your model #3 \\[x\\](http:\u2060//a)**" in restored
+    assert "default model" not in restored
