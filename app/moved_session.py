@@ -44,16 +44,19 @@ RESTORED = "Your latest model, **{label}**, and your settings came back; anythin
 
 def follow() -> None:
     """Every run, after ``learner_work.start()``: keep the page rerunning on a reconnect; on a
-    session's first run, decide whether it replaces a lost one; show the notice until dismissed."""
+    session's first run, decide whether it replaces a lost one; show the notice until dismissed,
+    or until the learner has another model (then it no longer says what is in use)."""
     _rerun_on_reconnect()
     state = st.session_state
     if not state.get(CHECKED_KEY):
         state[CHECKED_KEY] = True
         if replaces_lost_session(st.context.headers.get(PROTOCOL_HEADER)):
-            state[NOTICE_KEY] = notice(state.get(MODEL_KEY))
+            state[NOTICE_KEY] = (notice(state.get(MODEL_KEY)), _model_id())
+    if NOTICE_KEY in state and state[NOTICE_KEY][1] != _model_id():
+        del state[NOTICE_KEY]
     if NOTICE_KEY in state:
         with st.container(horizontal=True, wrap=False, vertical_alignment="center"):
-            st.info(state[NOTICE_KEY], icon=":material/swap_horiz:")
+            st.info(state[NOTICE_KEY][0], icon=":material/swap_horiz:")
             st.button("Dismiss", key="moved_session_dismiss", on_click=state.pop, args=(NOTICE_KEY,))
 
 
@@ -70,6 +73,11 @@ def notice(restored_model) -> str:
     if restored_model is None:
         return f"{MOVED} {GONE}"
     return f"{MOVED} {RESTORED.format(label=as_text(restored_model.label))}"
+
+
+def _model_id() -> str | None:
+    model = st.session_state.get(MODEL_KEY)
+    return None if model is None else model.id
 
 
 @st.fragment(run_every=RERUN_EVERY)

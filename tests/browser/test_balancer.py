@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -42,6 +43,10 @@ def replica_of(context) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == "ECG_REPLICA")
 
 
+def learner_token(url: str) -> str:
+    return parse_qs(urlparse(url).query)["learner"][0]
+
+
 def visit(page, replicas, path: str) -> None:
     page.goto(replicas.url + path, wait_until="domcontentloaded")
     page.locator('[data-testid="stMain"] h1').first.wait_for(state="visible", timeout=120_000)
@@ -70,6 +75,7 @@ def test_learners_stay_on_their_replica_and_move_when_it_stops(browser, replicas
 
     (moved_context, moved), (stayed_context, stayed) = learners
     lost, live = homes
+    link = moved.url  # holds the learner's token: their room and saved work follow it
     replicas.stop_one(lost)
     # the open page redraws by itself on the live replica, nobody reloads it (how soon:
     # benchmarks/bench_failover.py)
@@ -77,6 +83,7 @@ def test_learners_stay_on_their_replica_and_move_when_it_stops(browser, replicas
     wait_idle(moved)
     assert replica_of(moved_context) == live
     assert badge(moved).startswith("Model in use: Your model #1")  # the latest model, from the saved work
+    assert learner_token(moved.url) == learner_token(link)
     assert moved.get_by_text("Connection error").count() == 0
     assert_no_error_shown(moved)
     for width in (1024, 1400):
@@ -84,6 +91,7 @@ def test_learners_stay_on_their_replica_and_move_when_it_stops(browser, replicas
         screenshot(moved, artifacts / f"balancer-moved-{width}.png")
     rerun(moved, lambda: moved.get_by_role("link", name=re.compile("Train")).first.click())
     assert "Your model #2" in train(moved, timeout=120_000)  # and trains on the live replica
+    assert moved.get_by_text(MOVED_NOTICE).count() == 0  # it spoke of the model no longer in use
 
     rerun(stayed, lambda: stayed.get_by_role("link", name=re.compile("Train")).first.click())
     assert badge(stayed).startswith("Model in use: Your model #1")
