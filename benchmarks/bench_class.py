@@ -8,8 +8,9 @@ A quick check: ``--classes 6 --solo 1`` (about a minute on a quiet 2-core box).
 
 One headless Chromium opens K pages on the Train page (K contexts: K Streamlit sessions, each
 with its own seed), clicks Train in each in turn without waiting, and waits for every result.
-Each page notes in itself when its outcome notice appeared (click -> done, per learner).
-Printed per K:
+Each page notes in itself when its outcome notice appeared (click -> done, per learner). First,
+one unreported round of one learner per worker gives every worker its first training (its
+one-time growth in memory and CPU stays out of the figures). Printed per K:
 
 - solo: click -> done of one learner alone on the warm server (median of ``--solo`` runs)
 - slowest / median click -> done over the K learners, and slowest / solo
@@ -23,7 +24,8 @@ Printed per K:
   ``memory_full_info``: forked workers share pages, so RSS would count them once per process):
   before the K sessions open, once each has opened the Train page and trained one model, and
   after they have closed. MB per session = (trained - before) / K; "kept" is what had not come
-  back once the closed sessions were dropped. Streamlit keeps a closed tab's session for
+  back once the closed sessions were dropped; "Streamlit USS" is the same growth for the
+  Streamlit process alone, where the sessions live. Streamlit keeps a closed tab's session for
   ``server.disconnectedSessionTTL`` (120 s by default) in case it reconnects; this benchmark
   sets it to ``SESSION_TTL`` seconds so the closed sessions are dropped within the round.
 - peak RSS: the server tree's summed RSS, sampled every 0.1 s while the K learners train (an
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from browser_harness import (  # noqa: E402
     arm_done_watcher, assert_no_error_shown, click_train, done_at, new_app_context, open_page, set_number,
     wait_trained)
+from core.jobs import default_workers  # noqa: E402
 from served_app import served_app  # noqa: E402
 from streamlit_server import PeakMemory, StreamlitServer  # noqa: E402
 
@@ -76,15 +79,18 @@ def used_since(before: dict[int, float], after: dict[int, float]) -> float:
 
 
 def tree_memory(root: psutil.Process) -> dict[str, int]:
-    """Summed PSS, USS and RSS (bytes) of ``root`` and every process below it."""
+    """Summed PSS, USS and RSS (bytes) of ``root`` and every process below it, and the USS of
+    ``root`` alone (the Streamlit process, where the sessions live)."""
     total = {"pss": 0, "uss": 0, "rss": 0}
     for process in [root, *root.children(recursive=True)]:
         try:
             info = process.memory_full_info()
         except psutil.Error:
             continue
-        for key in total:
+        for key in ("pss", "uss", "rss"):
             total[key] += getattr(info, key)
+        if process.pid == root.pid:
+            total["server_uss"] = info.uss
     return total
 
 
@@ -151,8 +157,10 @@ def run_class(browser, server: StreamlitServer, k: int, seed0: int) -> dict:
         for context in contexts:
             context.close()
     result["memory_closed"] = memory_after_close(browser, server, server_process)
-    result["mb_per_session"] = (result["memory_trained"]["pss"] - memory_before["pss"]) / k / MB
-    result["mb_kept_per_session"] = (result["memory_closed"]["pss"] - memory_before["pss"]) / k / MB
+    for name, key in (("", "pss"), ("streamlit_", "server_uss")):  # whole tree; the Streamlit process
+        before = memory_before[key]
+        result[f"{name}mb_per_session"] = (result["memory_trained"][key] - before) / k / MB
+        result[f"{name}mb_kept_per_session"] = (result["memory_closed"][key] - before) / k / MB
     return result
 
 
@@ -166,6 +174,7 @@ def main() -> int:
     rounds = []
     with served_app("bench-class-server.log",
                     {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL)}) as (browser, server):
+        run_class(browser, server, default_workers(), seed0=1)  # every worker's first training: not reported
         solos = [run_class(browser, server, 1, seed0=100 + i) for i in range(args.solo)]
         for k in (int(k) for k in args.classes.split(",")):
             rounds.append(run_class(browser, server, k, seed0=1000 * k))
@@ -187,17 +196,22 @@ def main() -> int:
               f"{r['wall']:7.1f} {r['load_before']:8.1f}/{r['load_after']:<9.1f}  "
               f"{'ok' if r['healthy_after'] else 'NOT ANSWERING'}")
     print("\nothers CPU-s: what the rest of the machine (other people's processes) used during the round")
-    print("\nServer memory (Streamlit process + workers, summed PSS; USS in brackets), MB\n")
-    print(f"{'K':>3} {'training s med/max':>19} {'before':>13} {'trained':>13} {'closed':>13} "
-          f"{'MB/session':>11} {'kept/session':>13} {'peak RSS':>9}")
+    print("\nServer memory, MB: the server tree (Streamlit process + workers, summed PSS) | the Streamlit "
+          "process alone (USS)\n")
+    print(f"{'K':>3} {'training s med/max':>19} {'before':>7} {'trained':>8} {'closed':>7} {'/session':>9} "
+          f"{'kept/s.':>8} | {'before':>7} {'trained':>8} {'closed':>7} {'/session':>9} {'kept/s.':>8} "
+          f"{'peak RSS':>9}")
     for r in [*solos, *rounds]:
-        before, trained, closed = (r[f"memory_{when}"] for when in ("before", "trained", "closed"))
-        print(f"{r['k']:3d} {r['training_median']:9.2f}/{r['training_max']:<9.2f} "
-              + " ".join(f"{m['pss'] / MB:6.0f} ({m['uss'] / MB:4.0f})" for m in (before, trained, closed))
-              + f" {r['mb_per_session']:11.1f} {r['mb_kept_per_session']:13.1f} {r['peak_rss'] / MB:9.0f}")
-    print("MB/session = (trained - before) / K; kept/session = (closed - before) / K, once the closed "
-          f"sessions were dropped ({SESSION_TTL} s after they closed). The first solo round also holds the "
-          "server's one-time growth (the first Train page, a worker's first training).")
+        columns = []
+        for name, key in (("", "pss"), ("streamlit_", "server_uss")):
+            columns.append(" ".join(f"{r[f'memory_{when}'][key] / MB:{width}.0f}"
+                                    for when, width in (("before", 7), ("trained", 8), ("closed", 7)))
+                           + f" {r[f'{name}mb_per_session']:9.1f} {r[f'{name}mb_kept_per_session']:8.1f}")
+        print(f"{r['k']:3d} {r['training_median']:9.2f}/{r['training_max']:<9.2f} {columns[0]} | {columns[1]} "
+              f"{r['peak_rss'] / MB:9.0f}")
+    print("/session = (trained - before) / K; kept/s. = (closed - before) / K, once the closed sessions were "
+          f"dropped ({SESSION_TTL} s after they closed). Peak RSS: the tree, summed, while training. Before the "
+          "solo runs a round of one learner per worker (not shown) gave every worker its first training.")
     if args.json:
         args.json.write_text(json.dumps({"solo": solos, "rounds": rounds}, indent=2))
     return 0
