@@ -141,7 +141,11 @@ def follow(kind: str, slot) -> None:
                 return
             if lab.run.finished:
                 break
-            lab.run.advance(timeout=0.25)
+            try:
+                lab.run.advance(timeout=0.25)
+            except RuntimeError as exc:  # a fit failed, or the worker running it died
+                _interrupted(lab, exc, slot)
+                return
         done, total = len(lab.run.results), len(lab.run.tasks)
         elapsed = int(time.perf_counter() - lab.run.started)
         behind = lab.run.waiting_behind
@@ -156,6 +160,16 @@ def follow(kind: str, slot) -> None:
         shared_results().put(lab.key, finished)
         st.session_state.pop(RUN_KEY, None)
         slot.empty()
+
+
+def _interrupted(lab: LabRun, exc: RuntimeError, slot) -> None:
+    """The run ends where it failed: its other tasks are dropped and the learner reads why."""
+    lab.run.cancel()
+    st.session_state.pop(RUN_KEY, None)
+    text = (f"The experiment was interrupted after {len(lab.run.results)} of {len(lab.run.tasks)} fits: "
+            f"{str(exc).splitlines()[0]}. Nothing was kept; press Run to try again.")
+    st.session_state[NOTICE_KEY] = (lab.kind, "error", text)
+    slot.error(text)
 
 
 def show_notice(kind: str) -> None:

@@ -5,6 +5,7 @@ Usage (UI-free; the Train page and the experiments go through the same pool)::
     pool = shared_pool()                       # started once per process, workers stay warm
     job = pool.submit(owner, fn, *args)        # fn(ctx, *args) runs in a worker process
     job.status      # "queued" | "running" | "done" | "failed" | "cancelled"
+    job.worker_pid  # the worker process running it (None unless it runs)
     job.position    # jobs that start before it (0 = next), None once it runs
     pool.wait_estimate(job)  # rough seconds until it starts
     job.events_since(n)      # progress events the job sent with ctx.emit(...), from the n-th on
@@ -77,6 +78,12 @@ class Job:
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The process id of the worker running this job; None while it is queued or once it has ended."""
+        worker = self._worker
+        return worker.process.pid if worker is not None and self.status == "running" else None
 
     @property
     def position(self) -> int | None:

@@ -82,8 +82,10 @@ def test_a_killed_worker_fails_its_job_and_is_replaced(pool):
     victim = hold(pool, owner="unlucky")
     waiting = pool.submit("other learner", echo, "still served")
     [pid] = pool.worker_pids()
+    assert (victim.worker_pid, waiting.worker_pid) == (pid, None)
     os.kill(pid, signal.SIGKILL)
     assert victim.wait(TIMEOUT) and victim.status == "failed" and victim.error == CRASH_MESSAGE
+    assert victim.worker_pid is None
     assert waiting.wait(TIMEOUT) and waiting.status == "done", waiting
     value, served_by = waiting.result
     assert value == "still served" and served_by != pid and pool.worker_pids() == [served_by]

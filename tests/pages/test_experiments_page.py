@@ -1,6 +1,10 @@
 """The Insight lab page, driven with AppTest on the real data (experiments shrunk to a few epochs)."""
 
 import json
+import os
+import signal
+import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -9,6 +13,7 @@ from app import experiments_view
 from app.models import train_model
 from app.state import MODEL_KEY, load_split
 from core.data import Composition
+from core.jobs import CRASH_MESSAGE, shared_pool
 from core.model import AutoencoderSpec
 from core.train import TrainConfig
 
@@ -86,6 +91,48 @@ def test_depth_and_optimizers_draw_their_charts(page, quick_experiments):
     common, tuned = chart(page, "lab_optimizers_common"), chart(page, "lab_optimizers_tuned")
     assert len(common["data"]) == len(tuned["data"]) == 6
     assert all(trace["name"].endswith(")") for trace in common["data"])
+
+
+def kill_worker_of_first_job(owner: str, killed: list, timeout: float = 120) -> None:
+    """SIGKILL (as the out-of-memory killer sends it) the worker running ``owner``'s job, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = shared_pool().jobs_of(owner)
+        if jobs and jobs[0].worker_pid is not None:
+            killed.append(jobs[0].worker_pid)
+            os.kill(jobs[0].worker_pid, signal.SIGKILL)
+            return
+        time.sleep(0.02)
+
+
+def test_a_worker_killed_mid_experiment_interrupts_it_with_a_reason(page, monkeypatch):
+    make = experiments_view.experiment_tasks
+
+    def one_fit(epochs):
+        def tasks(kind, recipe, seeds):
+            task = make(kind, recipe, seeds)[0]
+            return [replace(task, recipe=replace(task.recipe, config=replace(task.recipe.config, epochs=epochs)))]
+        return tasks
+
+    monkeypatch.setattr(experiments_view, "experiment_tasks", one_fit(2000))  # still running when killed
+    page.session_state["composer_pool_owner"] = "lab learner"  # app.live_training.OWNER_KEY
+    page.number_input(key="lab_seeds_contamination").set_value(2)  # its one-fit result, shared with the
+    # server's other sessions, stays under a seed count no other test shows
+    killed = []
+    killer = threading.Thread(target=kill_worker_of_first_job, args=("lab learner/lab", killed))
+    killer.start()
+    page.button(key="lab_run_contamination").click().run()
+    killer.join()
+    assert not page.exception and killed
+    assert [e.value for e in page.error] == [f"The experiment was interrupted after 0 of 1 fits: {CRASH_MESSAGE}. "
+                                             "Nothing was kept; press Run to try again."]
+    assert experiments_view.RUN_KEY not in page.session_state
+    assert killed[0] not in shared_pool().worker_pids()  # replaced
+
+    monkeypatch.setattr(experiments_view, "experiment_tasks", one_fit(2))
+    page.button(key="lab_run_contamination").click().run()
+    assert not page.exception and not page.error
+    assert chart(page, "lab_contamination_chart")["data"]
 
 
 def test_an_experiment_over_budget_is_refused_with_a_reason(page):
