@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app.drawing_view import CARRIED_KEY, PRESET_KEY, VERSION_KEY
-from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout
+from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, style_figure
 from app.models import TrainedModel
 from core.attack import Flip, find_flips
 
@@ -64,8 +64,8 @@ def flip_figure(flip: Flip, height: int = 320) -> go.Figure:
     fig.add_trace(go.Bar(x=t, y=flip.difference, name="difference", marker_color=ABNORMAL_COLOUR, opacity=0.45))
     fig.add_trace(go.Scatter(x=t, y=flip.original, name="your beat", line=dict(color=INPUT_COLOUR, width=2)))
     fig.add_trace(go.Scatter(x=t, y=flip.adversarial, name="changed beat", line=dict(color=RECON_COLOUR, width=2)))
-    fig = _layout(fig, height, title="Before and after the change", xaxis_title="time step",
-                  yaxis_title="value (z-score)", bargap=0)
+    fig = style_figure(fig, height, title="Before and after the change", xaxis_title="time step",
+                       yaxis_title="value (z-score)", bargap=0)
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.3, yanchor="top"),
                       margin=dict(b=70))  # below the axis: three names don't fit beside a half-width title
     return fig
@@ -76,9 +76,9 @@ def search_figure(flip: Flip, height: int = 320) -> go.Figure:
     fig.add_trace(go.Scatter(y=flip.scores, mode="lines", name="anomaly score", line=dict(color=INPUT_COLOUR)))
     fig.add_hline(y=flip.threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
                   annotation_text=f"threshold {flip.threshold:.3f}")
-    return _layout(fig, height, title="Score along the search", yaxis_title="anomaly score (log scale)",
-                   xaxis_title="search step (rounds restart with a new weight on the change's size)",
-                   yaxis_type="log", showlegend=False)
+    return style_figure(fig, height, title="Score along the search", yaxis_title="anomaly score (log scale)",
+                        xaxis_title="search step (rounds restart with a new weight on the change's size)",
+                        yaxis_type="log", showlegend=False)
 
 
 def explanation(flip: Flip) -> str:

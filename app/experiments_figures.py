@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import (ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, _layout,
-                         class_label, legend_inside)
+from app.figures import (ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR, axis,
+                         class_label, style_figure)
 from app.text import as_chart_text
 from core.data import CLASS_NAMES
 
@@ -33,7 +33,7 @@ def spread_figure(points_by_series: dict[str, list[dict]], x: str, *, title: str
                                  customdata=[[p["min"], p["max"], p["n"]] for p in points],
                                  hovertemplate="%{y:.3f} (min %{customdata[0]:.3f}, max %{customdata[1]:.3f}, "
                                                "%{customdata[2]} seeds)<extra>" + name + "</extra>"))
-    return _layout(fig, height, title=title, xaxis_title=xaxis, yaxis_title=yaxis)
+    return style_figure(fig, height, title=title, xaxis_title=xaxis, yaxis_title=yaxis)
 
 
 def contamination_figure(points_by_recipe: dict[str, list[dict]], report: dict[int, float]) -> go.Figure:
@@ -56,7 +56,7 @@ def curves_figure(curves: dict[str, dict], title: str, height: int = 340) -> go.
         values = curve["mean_curve"]
         fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines",
                                  name=f"{name} (lr {curve['learning_rate']:g})", line=dict(color=colour, width=2)))
-    fig = _layout(fig, height, title=title, xaxis_title="epoch", yaxis_title="validation AUC (mean over seeds)")
+    fig = style_figure(fig, height, title=title, xaxis_title="epoch", yaxis_title="validation AUC (mean over seeds)")
     fig.update_yaxes(range=[max(0.0, min(min(c["mean_curve"]) for c in curves.values()) - 0.02), 1.005])
     fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"))
     return fig
@@ -72,8 +72,9 @@ def threshold_band_figure(band: dict, threshold: float, height: int = 360) -> go
     fig.add_vrect(x0=band["low"], x1=band["high"], fillcolor=_rgba(INPUT_COLOUR, 0.12), line_width=0)
     fig.add_vline(x=threshold, line=dict(color=THRESHOLD_COLOUR, dash="dash"),
                   annotation_text=f"model threshold {threshold:.3f}", annotation_position="bottom right")
-    fig = _layout(fig, height, title="Test metrics at every threshold (shaded: accuracy within 1 point of its best)",
-                  xaxis_title="threshold (reconstruction error, log scale)", yaxis_title="share")
+    fig = style_figure(fig, height,
+                       title="Test metrics at every threshold (shaded: accuracy within 1 point of its best)",
+                       xaxis_title="threshold (reconstruction error, log scale)", yaxis_title="share")
     fig.update_xaxes(type="log")
     return fig
 
@@ -86,10 +87,9 @@ def roc_overlay(results, height: int = 400) -> go.Figure:
     for colour, r in zip(SERIES_COLOURS, results):
         fig.add_trace(go.Scatter(x=r.fpr, y=r.tpr, mode="lines", name=f"{as_chart_text(r.name)} ({r.test_auc:.3f})",
                                  line=dict(color=colour, width=2)))
-    fig = _layout(fig, height, title="Test ROC curves", xaxis_title="false positive rate",
-                  yaxis_title="true positive rate")
-    fig.update_xaxes(type="log", range=[-3, 0])  # near zero false positives is where they differ
-    return legend_inside(fig, "bottom right")
+    # A log x axis: near zero false positives is where they differ.
+    return style_figure(fig, height, legend="bottom right", title="Test ROC curves",
+                        xaxis=axis("false positive rate", type="log", range=[-3, 0]), yaxis_title="true positive rate")
 
 
 def latent_figure(xy: np.ndarray, classes: np.ndarray, axes: tuple[str, str], height: int = 460) -> go.Figure:
@@ -102,8 +102,8 @@ def latent_figure(xy: np.ndarray, classes: np.ndarray, axes: tuple[str, str], he
                                  hovertemplate=f"{CLASS_NAMES[cls]} · test beat #%{{customdata}}<extra></extra>"))
     # No clickmode/dragmode here: Streamlit's point selection sets click-to-select itself, and a
     # "select" drag mode would switch clicking off.
-    fig = _layout(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
-                  yaxis_title=axes[1])
+    fig = style_figure(fig, height, title="Test beats in the bottleneck (click one)", xaxis_title=axes[0],
+                       yaxis_title=axes[1])
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.25, yanchor="top"),
                       margin=dict(b=40))  # five classes don't fit beside the title at 1024 px
     return fig

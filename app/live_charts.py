@@ -12,13 +12,11 @@ without a snapshot yet they show the model in use. Every poll draws all three, i
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from app import live_training
 from app.composer import show_notice
-from app.figures import (binned_histogram, error_histogram, legend_inside, log_axis_ticks, loss_figure,
-                         roc_figure)
+from app.figures import binned_histogram, error_histogram, loss_figure, roc_figure
 from app.live_training import NOTICE_KEY, LiveRun, active_run, poll_kind
 from app.state import current_model
 from app.text import as_text
@@ -151,8 +149,8 @@ def _draw_model(loss, histogram, roc_chart, split: Split) -> None:
     curve = roc(scores, labels)
     stage = f"after {model.result.epochs_run} epochs"
     _loss_chart(loss, model.detector.history_, model.config.epochs, stage)
-    histogram.plotly_chart(_titled(error_histogram(scores, labels, model.threshold), "Validation errors", stage,
-                                   "top right"))
+    histogram.plotly_chart(error_histogram(scores, labels, model.threshold, title="Validation errors", subtitle=stage,
+                                           legend="top right"))
     _roc_chart(roc_chart, curve["fpr"], curve["tpr"], curve["auc"], (point["fpr"], point["tpr"]), stage)
 
 
@@ -160,24 +158,17 @@ def _draw_run(loss, histogram, roc_chart, run: LiveRun) -> None:
     _loss_chart(loss, run.history, run.epochs, f"epoch {len(run.history)}/{run.epochs}")
     snap = run.snapshot
     stage = f"epoch {snap.epoch}/{run.epochs}"
-    histogram.plotly_chart(_titled(binned_histogram(snap.bin_edges, snap.normal_counts, snap.abnormal_counts,
-                                                    snap.threshold), "Validation errors", stage, "top right"))
+    histogram.plotly_chart(binned_histogram(snap.bin_edges, snap.normal_counts, snap.abnormal_counts, snap.threshold,
+                                            title="Validation errors", subtitle=stage, legend="top right"))
     _roc_chart(roc_chart, snap.fpr, snap.tpr, snap.auc, snap.point, stage)
 
 
 def _loss_chart(where, history: list[dict], total_epochs: int, stage: str) -> None:
-    train_loss, val_loss = [h["train_loss"] for h in history], [h["val_loss"] for h in history]
-    fig = loss_figure([h["epoch"] for h in history], train_loss, val_loss, total_epochs=total_epochs)
-    fig.update_yaxes(**log_axis_ticks(train_loss + val_loss))
-    where.plotly_chart(_titled(fig, "Loss per epoch", stage, "top right"))
+    where.plotly_chart(loss_figure([h["epoch"] for h in history], [h["train_loss"] for h in history],
+                                   [h["val_loss"] for h in history], total_epochs=total_epochs, subtitle=stage,
+                                   legend="top right"))
 
 
 def _roc_chart(where, fpr, tpr, auc: float, point: tuple[float, float], stage: str) -> None:
-    fig = roc_figure(fpr, tpr, auc, point=point)
-    where.plotly_chart(_titled(fig, f"Validation ROC · AUC {auc:.3f}", stage, "bottom right"))
-
-
-def _titled(fig: go.Figure, title: str, stage: str, legend_corner: str) -> go.Figure:
-    """A short title with the stage below it; the legend inside the plot, clear of both."""
-    fig.update_layout(title=dict(text=title, subtitle=dict(text=stage)), margin=dict(t=60))
-    return legend_inside(fig, legend_corner)
+    where.plotly_chart(roc_figure(fpr, tpr, auc, point=point, title="Validation ROC", subtitle=stage,
+                                  legend="bottom right"))

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from app import exercise_view, metric_tiles
-from app.figures import error_histogram, legend_inside, pr_figure, roc_figure
+from app.figures import error_histogram, pr_figure, roc_figure
 from app.state import current_model, model_badge, require_split, use_app_navigation
 from app.threshold_view import (SLIDER_KEY, follow_model, histogram_x_max, model_curves, operating_point,
                                 per_class_table, set_threshold, slider_range)
@@ -54,12 +54,11 @@ confusion.table(point.confusion_table())
 confusion.caption("Top right: false alarms. Bottom left: missed anomalies.")
 
 roc_column, pr_column = st.columns(2)
-roc_column.plotly_chart(legend_inside(roc_figure(curves.roc["fpr"], curves.roc["tpr"], curves.roc["auc"],
-                                                 point.roc_point)),
+roc_column.plotly_chart(roc_figure(curves.roc["fpr"], curves.roc["tpr"], curves.roc["auc"], point.roc_point,
+                                   legend="bottom right"),
                         key="threshold_roc", config=NO_TOOLBAR)
-pr_column.plotly_chart(legend_inside(pr_figure(curves.pr["recall"], curves.pr["precision"],
-                                               curves.pr["average_precision"], curves.sweep.positives / len(scores),
-                                               point.pr_point), "bottom left"),
+pr_column.plotly_chart(pr_figure(curves.pr["recall"], curves.pr["precision"], curves.pr["average_precision"],
+                                 curves.sweep.positives / len(scores), point.pr_point, legend="bottom left"),
                        key="threshold_pr", config=NO_TOOLBAR)
 
 st.subheader("Which abnormal beats does it catch?")
