@@ -49,8 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_harness import (  # noqa: E402
-    arm_done_watcher, assert_no_error_shown, click_train, done_at, new_app_context, open_page, set_number,
-    wait_trained)
+    arm_done_watcher, assert_no_error_shown, button, done_at, new_app_context, open_page, set_number, wait_done)
 from core.jobs import default_workers  # noqa: E402
 from served_app import served_app  # noqa: E402
 from streamlit_server import PeakMemory, StreamlitServer  # noqa: E402
@@ -128,14 +127,14 @@ def run_class(browser, server: StreamlitServer, k: int, seed0: int) -> dict:
         me = psutil.Process(os.getpid())
         server_before, all_before = tree_cpu(server_process), tree_cpu(me)
         busy_before, load_before, wall_before = machine_busy(), os.getloadavg()[0], time.monotonic()
-        clicks, states, trained = [], [], []
+        clicks, trained = [], []
         with PeakMemory(server) as peak:
             for page in pages:
                 arm_done_watcher(page)
                 clicks.append(time.time())
-                states.append(click_train(page))
-            for page, state in zip(pages, states):
-                notice = wait_trained(page, state, timeout=TIMEOUT)
+                button(page, "Train").click()
+            for page in pages:
+                notice = wait_done(page, timeout=TIMEOUT)
                 assert "Your model #" in notice, notice
                 assert_no_error_shown(page)
                 inside = TRAINED_IN.search(notice)
