@@ -16,7 +16,7 @@ Usage (UI-free; the Train page and the experiments go through the same pool)::
 - ``fn`` and ``args`` must be picklable (a module-level function); ``fn`` receives a
   ``WorkerContext``: ``ctx.split`` (the ECG5000 split, loaded once per worker), ``ctx.emit(event)``
   and ``ctx.commands()`` (raises ``JobCancelled`` after a cancel).
-- Fairness: each owner (a browser session, an experiment) has its own line; owners take turns,
+- Fairness (``core.fair_queue``): each owner (a browser session, an experiment) has its own line; owners take turns,
   one job per turn, in the order they arrived. ``submit(..., replace=True)`` drops the owner's
   queued jobs and cancels its running one: the new job keeps a queued job's place in line.
 - A worker that dies (crash, kill) fails its job with a readable ``error`` and is replaced;
@@ -39,6 +39,7 @@ import time
 from collections import deque
 from multiprocessing.connection import wait
 
+from core.fair_queue import FairQueue
 from core.job_worker import JobCancelled, WorkerContext, load_split_once, worker_main
 
 __all__ = ["CRASH_MESSAGE", "Job", "JobCancelled", "JobPool", "WorkerContext", "default_workers", "shared_pool"]
@@ -128,8 +129,7 @@ class JobPool:
         self._warm = warm
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
-        self._lines: dict = {}          # owner -> deque of its queued jobs
-        self._turns: deque = deque()    # owners with queued jobs, in the order they get a turn
+        self._queue = FairQueue()
         self._pending_commands: dict[int, list] = {}
         self._durations: deque = deque(maxlen=20)
         self._wake_r, self._wake_w = mp.Pipe(duplex=False)
@@ -145,19 +145,13 @@ class JobPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job pool is shut down")
-            line = self._lines.get(owner)
             if replace:
                 for worker in self._pool:
                     if worker.job is not None and worker.job.owner == owner:
                         self._cancel(worker.job)
-                for old in line or ():
+                for old in self._queue.clear(owner):
                     self._finish(old, "cancelled")
-                if line:
-                    line.clear()  # the owner keeps its turn
-            if line is None:
-                line = self._lines[owner] = deque()
-                self._turns.append(owner)
-            line.append(job)
+            self._queue.add(job)
         self._wake()
         return job
 
@@ -165,7 +159,7 @@ class JobPool:
         """The owner's active jobs: running ones first, then its queued ones in order."""
         with self._lock:
             running = [w.job for w in self._pool if w.job is not None and w.job.owner == owner]
-            return running + list(self._lines.get(owner, ()))
+            return running + self._queue.of(owner)
 
     @property
     def running(self) -> int:
@@ -175,7 +169,7 @@ class JobPool:
     @property
     def queued(self) -> int:
         with self._lock:
-            return sum(len(line) for line in self._lines.values())
+            return len(self._queue)
 
     def mean_job_seconds(self, default: float = 1.0) -> float:
         with self._lock:
@@ -225,49 +219,17 @@ class JobPool:
     # ------------------------------------------------------------ queue
 
     def _position(self, job: Job) -> int | None:
-        """How many queued jobs start before ``job``: owners take turns, one job each."""
         with self._lock:
-            if job.status != "queued":
-                return None
-            lines = {owner: list(self._lines[owner]) for owner in self._turns}
-            turns = deque(self._turns)
-            ahead = 0
-            while turns:
-                owner = turns.popleft()
-                if lines[owner].pop(0) is job:
-                    return ahead
-                ahead += 1
-                if lines[owner]:
-                    turns.append(owner)
-            return None
-
-    def _next_job(self) -> Job | None:
-        while self._turns:
-            owner = self._turns.popleft()
-            line = self._lines[owner]
-            job = line.popleft()
-            if line:
-                self._turns.append(owner)
-            else:
-                del self._lines[owner]
-            return job
-        return None
+            return self._queue.position(job) if job.status == "queued" else None
 
     def _drop_queue(self, status: str, error: str | None = None) -> None:
-        for job in [job for line in self._lines.values() for job in line]:
+        for job in self._queue.drain():
             self._finish(job, status, error=error)
-        self._lines.clear()
-        self._turns.clear()
 
     def _cancel(self, job: Job) -> None:
         with self._lock:
             if job.status == "queued":
-                line = self._lines.get(job.owner)
-                if line is not None and job in line:
-                    line.remove(job)
-                    if not line:
-                        del self._lines[job.owner]
-                        self._turns.remove(job.owner)
+                self._queue.remove(job)
                 self._finish(job, "cancelled")
             elif job.status == "running":
                 self._send(job, "cancel")
@@ -322,7 +284,7 @@ class JobPool:
         for worker in self._pool:
             if worker.job is not None or not worker.process.is_alive():
                 continue
-            job = self._next_job()
+            job = self._queue.pop()
             if job is None:
                 return
             job.status, job.started_at, job._worker, worker.job = "running", time.monotonic(), worker, job
