@@ -49,7 +49,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_harness import (  # noqa: E402
-    arm_done_watcher, assert_no_error_shown, button, done_at, new_app_context, open_page, set_number, wait_done)
+    NOTICE_PATTERN, assert_no_error_shown, button, new_app_context, notices, open_page, set_number, wait_idle)
+from arrival_watch import arm_arrival_watch, arrived_at, wait_arrival  # noqa: E402
 from core.jobs import default_workers  # noqa: E402
 from served_app import served_app  # noqa: E402
 from streamlit_server import PeakMemory, StreamlitServer  # noqa: E402
@@ -130,16 +131,18 @@ def run_class(browser, server: StreamlitServer, k: int, seed0: int) -> dict:
         clicks, trained = [], []
         with PeakMemory(server) as peak:
             for page in pages:
-                arm_done_watcher(page)
+                arm_arrival_watch(page, NOTICE_PATTERN)
                 clicks.append(time.time())
                 button(page, "Train").click()
             for page in pages:
-                notice = wait_done(page, timeout=TIMEOUT)
+                wait_arrival(page, timeout=TIMEOUT)
+                wait_idle(page, timeout=TIMEOUT)
+                notice = notices(page)
                 assert "Your model #" in notice, notice
                 assert_no_error_shown(page)
                 inside = TRAINED_IN.search(notice)
                 trained.append(float(inside.group(1)) if inside else float("nan"))
-        done = [done_at(page) for page in pages]
+        done = [arrived_at(page) for page in pages]
         wall = time.monotonic() - wall_before
         server_cpu = used_since(server_before, tree_cpu(server_process))
         ours_cpu = used_since(all_before, tree_cpu(me))  # this script, the browser and the server

@@ -26,16 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "deploy")]
 
+from arrival_watch import arm_arrival_watch, wait_arrival  # noqa: E402
 from browser_harness import chromium_problem, launch_chromium, new_app_context, wait_idle  # noqa: E402
 from replicas import Replicas  # noqa: E402
 from streamlit_server import data_dir  # noqa: E402
 
 NOTICE = "The server you were working on stopped"
 TIMEOUT = 120_000  # a replica's first page on a busy 2-core box
-# In the page: the wall-clock time (ms) at which the notice first shows.
-_WATCH_NOTICE = """(notice) => { window.__noticeAt = null; const timer = setInterval(() => {
-  if (document.body.innerText.includes(notice)) { window.__noticeAt = Date.now(); clearInterval(timer); }
-}, 20); }"""
 
 
 def replica_of(context) -> str:
@@ -61,12 +58,11 @@ def _move_one(browser, running: Replicas, sig: signal.Signals) -> tuple[float, b
         learners.append((context, page))
     (moved_context, moved), (stayed_context, stayed) = learners
     lost, home = replica_of(moved_context), replica_of(stayed_context)
-    moved.evaluate(_WATCH_NOTICE, NOTICE)
+    arm_arrival_watch(moved, NOTICE)
     signalled = time.time()
     os.killpg(running.pids()[lost], sig)
     try:
-        moved.wait_for_function("window.__noticeAt !== null", timeout=TIMEOUT)
-        seconds = moved.evaluate("window.__noticeAt") / 1000 - signalled
+        seconds = wait_arrival(moved, TIMEOUT) - signalled
         stayed_put = stayed.get_by_text(NOTICE).count() == 0 and replica_of(stayed_context) == home
     finally:
         if sig == signal.SIGSTOP:

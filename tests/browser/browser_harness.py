@@ -287,53 +287,6 @@ def wait_trained(page, state: tuple[int, str], timeout: float = TRAIN_TIMEOUT) -
     return notices(page)
 
 
-# Arms a watcher in the page: the wall-clock time (ms) at which an outcome notice other than
-# the current one appears while the script is idle. Benchmarks time click -> result with it, so
-# a slow wait on one page does not inflate another's time. It looks only when the page changes
-# (a MutationObserver, textContent: no layout): a timer that read innerText every 10 ms in each
-# of K pages cost the browser more CPU than the server it measures.
-_ARM_DONE_WATCHER = """
-(pattern) => {
-  window.__doneAt = null;
-  const re = new RegExp(pattern);
-  const read = () => [...document.querySelectorAll('[data-testid="stAlert"]')]
-    .filter((e) => !e.closest('[data-stale="true"]'))
-    .map((e) => e.textContent.trim()).filter((t) => re.test(t)).join('\\n');
-  const old = read();
-  const watcher = new MutationObserver(() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return;
-    const text = read();
-    if (text && text !== old) {
-      window.__doneAt = Date.now();
-      watcher.disconnect();
-    }
-  });
-  watcher.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
-                                  attributeFilter: ['data-test-script-state', 'data-stale']});
-}
-"""
-
-
-def arm_done_watcher(page) -> None:
-    """Note in the page when the next outcome notice appears (see ``done_at``)."""
-    page.evaluate(_ARM_DONE_WATCHER, NOTICE_PATTERN)
-
-
-def done_at(page) -> float | None:
-    """Wall-clock seconds (time.time()) when the notice armed by ``arm_done_watcher`` appeared."""
-    ms = page.evaluate("window.__doneAt")
-    return None if ms is None else ms / 1000
-
-
-def wait_done(page, timeout: float = TRAIN_TIMEOUT) -> str:
-    """Wait (polling slowly: many pages wait at once) for the notice armed by ``arm_done_watcher``;
-    returns the notices once the page is idle."""
-    page.wait_for_function("window.__doneAt !== null", polling=100, timeout=timeout)
-    wait_idle(page, timeout=timeout)
-    return notices(page)
-
-
 def train(page, timeout: float = TRAIN_TIMEOUT) -> str:
     """Click Train and wait for the outcome (see ``wait_trained``)."""
     return wait_trained(page, click_train(page), timeout)
