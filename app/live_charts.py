@@ -38,8 +38,7 @@ def show(split: Split, can_train: bool) -> None:
     Two fragments: the status (buttons, notice, progress) polls while the run is queued or
     running; the charts only while it runs, and less often the busier the pool is.
     """
-    live_training.follow()
-    kind = poll_kind(active_run())
+    kind = poll_kind(active_run())  # as the app's follow() left it: the badge above was drawn from that
     st.session_state[POLL_KIND_KEY] = kind
     st.fragment(run_every=_status_seconds(kind))(_status)(split, can_train)
     charts_every = CHART_SECONDS * max(1, shared_pool().running) if kind == "running" else None

@@ -259,7 +259,7 @@ class Training:
         event = EpochEnd(self.epoch + 1, self.config.epochs, train_loss, val_loss, self._seconds)
         self.history.append({"epoch": event.epoch, "train_loss": train_loss, "val_loss": val_loss})
         if self.epoch >= self.config.epochs:
-            self._finish("completed", f"trained {self.epoch} epochs in {self._seconds:.2f} s")
+            self._finish("completed", f"trained {self.epoch} epoch{'s' if self.epoch != 1 else ''} in {self._seconds:.2f} s")
         return event
 
     def _train_epoch(self) -> float:

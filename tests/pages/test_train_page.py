@@ -8,7 +8,7 @@ from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
 from app import composer
-from pool_runs import press
+from pool_runs import press, settle
 from core.model import MAX_LAYERS, MAX_UNITS, AutoencoderSpec
 
 PAGE = "pages/train.py"
@@ -99,6 +99,20 @@ def test_two_layer_lists_train_two_models_that_become_the_session_model(at):
     assert second.result.status == "completed" and second.result.epochs_run == 10
     assert all(m.delta for m in at.metric)
     assert "Your model #2" in texts(at.success)
+
+
+def test_a_training_that_ends_within_its_click_shows_its_model_in_the_badge_at_once(at):
+    """A one-epoch run on 20 beats often ends while the click's own script run draws the page: the
+    notice naming the new model must never sit under a badge that still names the previous one."""
+    at.number_input(key="composer_train_size").set_value(20)
+    at.number_input(key="composer_epochs").set_value(1).run()
+    for number in range(1, 7):
+        at.button(key="composer_train").click().run()
+        if f"Your model #{number}" in texts(at.success):
+            assert f"Your model #{number}" in badge(at)
+            assert "trained 1 epoch in" in texts(at.success)
+        settle(at)
+        assert f"Your model #{number}" in badge(at)
 
 
 def test_a_diverging_run_shows_its_message_and_keeps_the_previous_model(at):
