@@ -107,18 +107,6 @@ def error_histogram(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float
     return _histogram(traces, threshold, hi, title, subtitle, legend, height)
 
 
-def binned_histogram(edges: np.ndarray, normal_counts: np.ndarray, abnormal_counts: np.ndarray,
-                     threshold: float | None = None, *, title: str = "Reconstruction error: normal vs abnormal",
-                     subtitle: str | None = None, legend: str = "above", height: int = 300) -> go.Figure:
-    """``error_histogram`` drawn from counts already binned (by a training worker): 80 numbers
-    travel instead of every score."""
-    centres, width = (edges[:-1] + edges[1:]) / 2, float(edges[1] - edges[0])
-    traces = [dict(type="bar", x=centres, y=counts, width=width, name=name, marker=dict(color=colour), opacity=0.65)
-              for counts, name, colour in ((normal_counts, "normal", NORMAL_COLOUR),
-                                           (abnormal_counts, "abnormal", ABNORMAL_COLOUR))]
-    return _histogram(traces, threshold, float(edges[-1]), title, subtitle, legend, height)
-
-
 def _histogram(traces: list[dict], threshold: float | None, hi: float, title: str, subtitle: str | None, legend: str,
                height: int) -> go.Figure:
     shapes = []
@@ -131,18 +119,6 @@ def _histogram(traces: list[dict], threshold: float | None, hi: float, title: st
                                 line=dashed)]
     return chart(traces, height=height, title=title, subtitle=subtitle, legend=legend, barmode="overlay", shapes=shapes,
                  xaxis=axis("reconstruction error (MSE)", range=[0, hi]), yaxis=axis("beats"))
-
-
-def loss_figure(epochs: list[int], train_loss: list[float], val_loss: list[float | None], *,
-                total_epochs: int | None = None, subtitle: str | None = None, legend: str = "above",
-                height: int = 300) -> go.Figure:
-    """Train and validation loss per epoch on a log axis with plain 1-2-5 tick labels."""
-    traces = [_line(epochs, train_loss, "train loss", INPUT_COLOUR)]
-    if any(v is not None for v in val_loss):
-        traces.append(_line(epochs, val_loss, "validation loss (normal beats)", RECON_COLOUR))
-    xaxis = axis("epoch", range=[0, total_epochs]) if total_epochs else axis("epoch")
-    return chart(traces, height=height, title="Loss per epoch", subtitle=subtitle, legend=legend, xaxis=xaxis,
-                 yaxis=axis("MSE", type="log", **log_axis_ticks(train_loss + val_loss)))
 
 
 def roc_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float, point: tuple[float, float] | None = None, *,
@@ -195,18 +171,6 @@ def network_shape(widths: list[int]) -> NetworkShape:
 def quad(x0: float, half0: float, x1: float, half1: float) -> list[tuple[float, float]]:
     """A diagram polygon from a vertical edge at x0 (half-height half0) to one at x1: a bar or a funnel."""
     return [(x0, -half0), (x0, half0), (x1, half1), (x1, -half1)]
-
-
-def log_axis_ticks(values: list[float | None]) -> dict:
-    """1-2-5 ticks per decade with plain labels for a log axis (plotly labels a short one with bare
-    digits); pass as ``fig.update_yaxes(**log_axis_ticks(values))``."""
-    positive = [v for v in values if v is not None and 0 < v < np.inf]
-    if not positive:
-        return {}
-    low, high = int(np.floor(np.log10(min(positive)))), int(np.ceil(np.log10(max(positive))))
-    steps = (1, 2, 5) if high - low <= 3 else (1,)
-    ticks = [step * 10.0 ** power for power in range(low, high + 1) for step in steps]
-    return dict(tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks])
 
 
 def class_label(cls: int) -> str:

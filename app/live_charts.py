@@ -6,7 +6,9 @@ poll that sees the run change kind (``live_training.poll_kind``: queued -> runni
 reruns the whole page once, to start or stop polling and redraw the model line and the tiles.
 
 The charts come from small snapshots computed in the worker (histogram counts, a ROC curve);
-without a snapshot yet they show the model in use. Every poll draws all three, in place.
+without a snapshot yet they show the model in use. Every poll draws all three, in place: their
+Vega-Lite specs (``app.live_figures``) stay the same while a run goes, so the browser swaps only
+the data.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ import streamlit as st
 
 from app import live_training
 from app.composer import show_notice
-from app.figures import binned_histogram, error_histogram, loss_figure, roc_figure
+from app.live_figures import HEIGHT, LiveChart, error_chart, loss_chart, roc_chart
 from app.live_training import NOTICE_KEY, LiveRun, active_run, poll_kind
+from app.models import TrainedModel
 from app.state import current_model
 from app.text import as_text
 from core.data import Split
 from core.jobs import shared_pool
-from core.metrics import ThresholdSweep, roc
-from core.training_job import HUGE_ERROR
+from core.metrics import ThresholdSweep, error_counts, roc
+from core.training_job import HISTOGRAM_BINS, HUGE_ERROR
 
 POLL_KIND_KEY = "composer_poll_kind"
-RUNNING_STATUS_SECONDS = 0.3
+RUNNING_STATUS_SECONDS = 0.3  # per training running in the pool, as the charts: each poll costs the browser
+# ~40 ms of CPU, and in a workshop's benchmark the browsers share the server's cores
 QUEUED_STATUS_SECONDS = (1.0, 0.25, 5.0)  # 1 s + 0.25 s per training ahead, at most 5 s: a long line
 # of waiting learners must not cost more CPU than the trainings they wait for
 CHART_SECONDS = 0.5  # per training running in the pool: more runs at once, fewer redraws each
@@ -47,7 +51,7 @@ def show(split: Split, can_train: bool) -> None:
 
 def _status_seconds(kind: str) -> float | None:
     if kind == "running":
-        return RUNNING_STATUS_SECONDS
+        return RUNNING_STATUS_SECONDS * max(1, shared_pool().running)
     if kind == "queued":
         first, per_job, most = QUEUED_STATUS_SECONDS
         run = active_run()
@@ -68,14 +72,18 @@ def _status(split: Split, can_train: bool) -> None:
 
 def _charts(split: Split) -> None:
     run = active_run()
-    if run is None:
-        st.caption(f"Charts of the model in use, **{as_text(current_model().label)}**, on the validation set. "
-                   "Press Train to watch a new model learn.")
-    loss, histogram, roc_chart = st.columns(3)
     if run is None or run.snapshot is None:
-        _draw_model(loss, histogram, roc_chart, split)
+        model = current_model()
+        st.caption(f"Charts of the model in use, **{as_text(model.label)}**, on the validation set after "
+                   f"{model.result.epochs_run} epochs (validation loss: normal beats only)."
+                   + (" Press Train to watch a new model learn." if run is None else ""))
+        charts = _model_charts(model, split)
     else:
-        _draw_run(loss, histogram, roc_chart, run)
+        st.caption(f"Live: loss up to epoch {len(run.history)} of {run.epochs}; validation errors and ROC "
+                   f"after epoch {run.snapshot.epoch} (validation loss: normal beats only).")
+        charts = _run_charts(run)
+    for column, chart in zip(st.columns(3), charts):
+        column.vega_lite_chart(chart.data, chart.spec, width="stretch", height=HEIGHT)
 
 
 def _draw_controls(run: LiveRun | None, split: Split, can_train: bool) -> None:
@@ -140,34 +148,24 @@ def _queue_text(run: LiveRun) -> str:
             f"({pool.running} of {pool.workers} trainers busy).")
 
 
-def _draw_model(loss, histogram, roc_chart, split: Split) -> None:
-    model = current_model()
+def _model_charts(model: TrainedModel, split: Split) -> tuple[LiveChart, LiveChart, LiveChart]:
     labels = split.validation.is_anomaly
     scores = np.nan_to_num(model.evaluation.val_scores, nan=HUGE_ERROR, posinf=HUGE_ERROR)
     point = ThresholdSweep(scores, labels).metrics(model.threshold)
     curve = roc(scores, labels)
-    stage = f"after {model.result.epochs_run} epochs"
-    _loss_chart(loss, model.detector.history_, model.config.epochs, stage)
-    histogram.plotly_chart(error_histogram(scores, labels, model.threshold, title="Validation errors", subtitle=stage,
-                                           legend="top right"))
-    _roc_chart(roc_chart, curve["fpr"], curve["tpr"], curve["auc"], (point["fpr"], point["tpr"]), stage)
+    history = model.detector.history_
+    return (_loss(history, model.config.epochs),
+            error_chart(*error_counts(scores, labels, HISTOGRAM_BINS), model.threshold),
+            roc_chart(curve["fpr"], curve["tpr"], curve["auc"], (point["fpr"], point["tpr"])))
 
 
-def _draw_run(loss, histogram, roc_chart, run: LiveRun) -> None:
-    _loss_chart(loss, run.history, run.epochs, f"epoch {len(run.history)}/{run.epochs}")
+def _run_charts(run: LiveRun) -> tuple[LiveChart, LiveChart, LiveChart]:
     snap = run.snapshot
-    stage = f"epoch {snap.epoch}/{run.epochs}"
-    histogram.plotly_chart(binned_histogram(snap.bin_edges, snap.normal_counts, snap.abnormal_counts, snap.threshold,
-                                            title="Validation errors", subtitle=stage, legend="top right"))
-    _roc_chart(roc_chart, snap.fpr, snap.tpr, snap.auc, snap.point, stage)
+    return (_loss(run.history, run.epochs),
+            error_chart(snap.bin_edges, snap.normal_counts, snap.abnormal_counts, snap.threshold),
+            roc_chart(snap.fpr, snap.tpr, snap.auc, snap.point))
 
 
-def _loss_chart(where, history: list[dict], total_epochs: int, stage: str) -> None:
-    where.plotly_chart(loss_figure([h["epoch"] for h in history], [h["train_loss"] for h in history],
-                                   [h["val_loss"] for h in history], total_epochs=total_epochs, subtitle=stage,
-                                   legend="top right"))
-
-
-def _roc_chart(where, fpr, tpr, auc: float, point: tuple[float, float], stage: str) -> None:
-    where.plotly_chart(roc_figure(fpr, tpr, auc, point=point, title="Validation ROC", subtitle=stage,
-                                  legend="bottom right"))
+def _loss(history: list[dict], total_epochs: int) -> LiveChart:
+    return loss_chart([h["epoch"] for h in history], [h["train_loss"] for h in history],
+                      [h["val_loss"] for h in history], total_epochs)

@@ -52,16 +52,16 @@ PEERS = {  # Anomagram in headless Chromium here; and our targets
 TIMEOUT = 120_000
 MEASUREMENTS = ("new_session", "new_tab", "train", "threshold", "sample_click", "draw")  # Bench methods
 
-# Every plotly chart on the page has drawn (its SVG exists), every picture has loaded, and
-# there are at least so many of each.
+# Every chart on the page has drawn (a plotly chart's SVG, a Vega-Lite chart's SVG or canvas),
+# every picture has loaded, and there are at least so many of each.
 _DRAWN = """
 ([charts, pictures]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (!document.querySelector('[data-testid="stMain"] h1')) return false;
-  const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')];
   const images = [...document.querySelectorAll('[data-testid="stMain"] img')];
-  return plots.length >= charts && plots.every((c) => c.querySelector('.main-svg'))
+  return plots.length >= charts && plots.every((c) => c.querySelector('.main-svg, svg.marks, canvas.marks'))
     && images.length >= pictures && images.every((i) => i.complete && i.naturalWidth > 0);
 }
 """

@@ -113,6 +113,15 @@ def histogram_end(scores: np.ndarray) -> float:
     return float(np.quantile(scores, 0.99)) * 1.1
 
 
+def error_counts(scores: np.ndarray, is_anomaly: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bin edges, normal counts, abnormal counts): a histogram of scores from 0 to ``histogram_end``,
+    the few beyond it counted in the last bin."""
+    is_anomaly = np.asarray(is_anomaly).astype(bool)
+    edges = np.linspace(0.0, histogram_end(scores), bins + 1)
+    clipped = np.minimum(scores, edges[-1])
+    return edges, np.histogram(clipped[~is_anomaly], edges)[0], np.histogram(clipped[is_anomaly], edges)[0]
+
+
 def roc(scores: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray | float]:
     fpr, tpr, thresholds = roc_curve(labels, scores)
     return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auc": float(roc_auc_score(labels, scores))}

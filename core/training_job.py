@@ -26,7 +26,7 @@ import torch
 from core.data import Composition, Split
 from core.detector import AutoencoderDetector
 from core.evaluation import start_experiment
-from core.metrics import ThresholdSweep, histogram_end, roc
+from core.metrics import ThresholdSweep, error_counts, roc
 from core.model import AutoencoderSpec
 from core.train import TrainConfig, TrainResult, Training
 
@@ -77,12 +77,10 @@ def live_snapshot(epoch: int, scores: np.ndarray, is_anomaly: np.ndarray) -> Liv
     sweep = ThresholdSweep(scores, is_anomaly)
     threshold = sweep.best_f1_threshold()
     at = sweep.metrics(threshold)
-    edges = np.linspace(0.0, histogram_end(scores), HISTOGRAM_BINS + 1)
-    clipped = np.minimum(scores, edges[-1])
+    edges, normal_counts, abnormal_counts = error_counts(scores, is_anomaly, HISTOGRAM_BINS)
     curve = roc(scores, is_anomaly)
     keep = np.unique(np.linspace(0, len(curve["fpr"]) - 1, ROC_POINTS).round().astype(int))
-    return LiveSnapshot(epoch, edges, np.histogram(clipped[~is_anomaly], edges)[0],
-                        np.histogram(clipped[is_anomaly], edges)[0], curve["fpr"][keep], curve["tpr"][keep],
+    return LiveSnapshot(epoch, edges, normal_counts, abnormal_counts, curve["fpr"][keep], curve["tpr"][keep],
                         float(curve["auc"]), float(threshold), (float(at["fpr"]), float(at["tpr"])))
 
 

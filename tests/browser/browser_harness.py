@@ -298,12 +298,14 @@ def chart_titles(page) -> list[str]:
         .map((e) => e.textContent)""")
 
 
-# How many epochs the train page's loss chart (title "Loss per epoch ...") holds, or null.
+# How many epochs the train page's loss chart (a Vega-Lite chart titled "Loss per epoch") draws, or
+# null: the points of its first line (the train loss), from the SVG path Vega drew ("M x,y L x,y ...").
 LOSS_EPOCHS = """
 () => {
-  const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
-    .find((p) => (p.querySelector('.gtitle') || {}).textContent?.startsWith('Loss per epoch'));
-  return chart && chart.data && chart.data[0] ? chart.data[0].x.length : null;
+  const chart = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .find((c) => (c.querySelector('.role-title-text') || {}).textContent === 'Loss per epoch');
+  const line = chart && chart.querySelector('.mark-line path');
+  return line ? (line.getAttribute('d').match(/L/g) || []).length + 1 : null;
 }
 """
 

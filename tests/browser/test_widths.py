@@ -51,8 +51,8 @@ _SIDEWAYS = """
   .map((e) => `${e.getAttribute('data-testid') || e.tagName}: ${e.scrollWidth} > ${e.clientWidth}`)
 """
 
-# Parts of plotly charts (title, legend, axis titles, annotations) that stick out of their chart,
-# and legends that overlap an annotation.
+# Parts of charts (title, legend, axis titles, annotations; plotly's and Vega-Lite's) that stick
+# out of their chart, and legends that overlap an annotation.
 _CHART_PARTS_OUTSIDE = """
 () => {
   const problems = [];
@@ -73,6 +73,15 @@ _CHART_PARTS_OUTSIDE = """
         problems.push(`an annotation on the legend: ${note.textContent}`);
     }
   }
+  for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')) {
+    const frame = chart.getBoundingClientRect();
+    for (const part of chart.querySelectorAll('.role-title, .role-legend, .role-axis-title')) {
+      const r = part.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < frame.left - 1 || r.right > frame.right + 1 || r.top < frame.top - 1 || r.bottom > frame.bottom + 1)
+        problems.push(`${part.getAttribute('class')} of "${(chart.querySelector('.role-title-text') || {}).textContent}"`);
+    }
+  }
   return problems;
 }
 """
@@ -86,7 +95,8 @@ def sized_page(request, page):
 
 def check_layout(page) -> None:
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-                           ".every((c) => c.querySelector('.main-svg'))")
+                           ".every((c) => c.querySelector('.main-svg')) && [...document.querySelectorAll("
+                           "'[data-testid=\"stVegaLiteChart\"]')].every((c) => c.querySelector('svg.marks, canvas.marks'))")
     assert page.evaluate(_CLIPPED) == []
     assert page.evaluate(_SIDEWAYS) == []
     assert page.evaluate(_CHART_PARTS_OUTSIDE) == []

@@ -1,7 +1,10 @@
 """Page 2, the composer: compose, train live, stop, fail gracefully, export and import."""
 
 import json
+import re
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 from safetensors.torch import save
@@ -113,6 +116,28 @@ def test_a_training_that_ends_within_its_click_shows_its_model_in_the_badge_at_o
             assert "trained 1 epoch in" in texts(at.success)
         settle(at)
         assert f"Your model #{number}" in badge(at)
+
+
+def live_charts(at: AppTest) -> dict[str, pd.DataFrame]:
+    """Section 3's Vega-Lite charts: title -> the rows they draw."""
+    return {json.loads(chart.proto.spec)["title"]["text"]: pa.ipc.open_stream(chart.proto.data.data).read_pandas()
+            for chart in at.get("vega_lite_chart")}
+
+
+def test_the_live_charts_show_the_model_in_use_and_then_the_trained_one(at):
+    charts = live_charts(at)
+    assert list(charts) == ["Loss per epoch", "Validation errors", "Validation ROC"]
+    default_epochs = int(re.search(r"Default model\*\*, on the validation set after (\d+) epochs", texts(at.caption))[1])
+    assert len(charts["Loss per epoch"]) == 2 * default_epochs
+    train(at, epochs=7)
+    charts = live_charts(at)
+    assert sorted(charts["Loss per epoch"]["epoch"].unique()) == list(range(1, 8))
+    errors = charts["Validation errors"]
+    assert errors.loc[errors["kind"] == "bar", "beats"].sum() == len(at.session_state["model"].evaluation.val_scores)
+    threshold = at.session_state["model"].threshold
+    assert f"threshold {threshold:.3f}" in set(errors["series"])
+    assert any(label.startswith("ROC (AUC ") for label in charts["Validation ROC"]["series"])
+    assert "on the validation set after 7 epochs" in texts(at.caption)
 
 
 def test_a_diverging_run_shows_its_message_and_keeps_the_previous_model(at):
