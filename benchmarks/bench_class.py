@@ -6,6 +6,11 @@ Run from the repository root (needs /usr/bin/chromium, psutil and the real data,
 
 A quick check: ``--classes 6 --solo 1`` (about a minute on a quiet 2-core box).
 
+The K pages compete with the server for the same cores, as in the issue's measurement: a round's
+wall time is about (server CPU + browser CPU) / cores. Running the browser at nice 19, as if the
+learners had their own laptops, made the rounds no shorter (a learner's result counts once their
+page has drawn it, and that needs the browser's CPU), so the benchmark doesn't offer it.
+
 One headless Chromium opens K pages on the Train page (K contexts: K Streamlit sessions, each
 with its own seed), clicks Train in each in turn without waiting, and waits for every result.
 Each page notes in itself when its outcome notice appeared (click -> done, per learner). First,
@@ -18,6 +23,8 @@ one-time growth in memory and CPU stays out of the figures). Printed per K:
   workers), measured with psutil, divided by K; the browser's CPU is reported apart
 - how loaded the machine was: load average, and the CPU that other processes (the other people
   on this box) used during the round
+- server-bound floor: the round's server CPU divided by the cores, the shortest a round could
+  take if the browsers cost nothing (slowest / solo can't beat floor / solo)
 - training s: what the app itself reports ("... in X s": the epochs alone, without the live
   charts), median and max over the K learners
 - server memory (the Streamlit process and its children, summed PSS and USS from psutil's
@@ -191,13 +198,14 @@ def main() -> int:
     print(f"solo click->done {solo:.2f} s (median of {len(solos)}: "
           f"{solo_list}), server CPU-s per training {solo_cpu:.2f}\n")
     print(f"{'K':>3} {'slowest s':>10} {'median s':>9} {'slowest/solo':>13} {'CPU-s/training':>15} "
-          f"{'browser CPU-s':>14} {'others CPU-s':>13} {'wall s':>7} {'load before/after':>18}  health")
+          f"{'browser CPU-s':>14} {'others CPU-s':>13} {'wall s':>7} {'floor s':>8} {'load before/after':>18}  health")
     for r in rounds:
         print(f"{r['k']:3d} {r['slowest']:10.2f} {r['median']:9.2f} {r['slowest'] / solo:13.2f} "
               f"{r['server_cpu_per_training']:15.2f} {r['browser_cpu']:14.1f} {r['others_cpu']:13.1f} "
-              f"{r['wall']:7.1f} {r['load_before']:8.1f}/{r['load_after']:<9.1f}  "
+              f"{r['wall']:7.1f} {r['server_cpu'] / cores:8.1f} {r['load_before']:8.1f}/{r['load_after']:<9.1f}  "
               f"{'ok' if r['healthy_after'] else 'NOT ANSWERING'}")
-    print("\nothers CPU-s: what the rest of the machine (other people's processes) used during the round")
+    print("\nothers CPU-s: what the rest of the machine (other people's processes) used during the round; "
+          "floor s: the round's server CPU / cores, its shortest possible wall time")
     print("\nServer memory, MB: the server tree (Streamlit process + workers, summed PSS) | the Streamlit "
           "process alone (USS)\n")
     print(f"{'K':>3} {'training s med/max':>19} {'before':>7} {'trained':>8} {'closed':>7} {'/session':>9} "
