@@ -41,8 +41,8 @@ MAX_UPLOAD_MB = 2  # what the uploader says and refuses in the browser; Streamli
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 MAX_UPLOAD_ROWS = 10_000
 
-FLAT = "flat"
-PRESETS = {"normal": "Normal beat", "r_on_t": "R-on-T PVC", "pvc": "PVC", FLAT: "Flat line"}
+FLAT_PRESET = "flat"
+PRESETS = {"normal": "Normal beat", "r_on_t": "R-on-T PVC", "pvc": "PVC", FLAT_PRESET: "Flat line"}
 PRESET_CLASSES = {"normal": NORMAL_CLASS, "r_on_t": 2, "pvc": 3}
 
 
@@ -125,7 +125,7 @@ def typical_beat(beats: Beats, cls: int) -> int:
 
 def preset_beat(name: str, test: Beats) -> tuple[np.ndarray, str]:
     """(values, a sentence saying what they are) for one of ``PRESETS``."""
-    if name == FLAT:
+    if name == FLAT_PRESET:
         return np.zeros(SERIES_LENGTH), "Loaded a flat line: no heartbeat at all."
     index = typical_beat(test, PRESET_CLASSES[name])
     return test.x[index], (f"Loaded a real **{CLASS_NAMES[PRESET_CLASSES[name]]}** test beat (#{index}): "

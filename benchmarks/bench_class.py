@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from browser_harness import (  # noqa: E402
     NOTICE_PATTERN, assert_no_error_shown, button, new_app_context, notices, open_page, set_number, wait_idle)
 from arrival_watch import arm_arrival_watch, arrived_at, wait_arrival  # noqa: E402
-from core.jobs import default_workers  # noqa: E402
+from core.job_worker import default_workers  # noqa: E402
 from served_app import served_app  # noqa: E402
 from streamlit_server import PeakMemory, StreamlitServer  # noqa: E402
 

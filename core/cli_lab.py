@@ -77,7 +77,7 @@ def _recipes(args):
 
 def experiment(args) -> int:
     from core import sweeps
-    from core.experiments import check_budget, run_tasks
+    from core.experiments import check_budget
 
     recipes = _recipes(args)
     if args.which == "contamination":

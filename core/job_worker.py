@@ -1,4 +1,5 @@
-"""The worker side of ``core.jobs``: the loop each worker process runs, and the context a job gets.
+"""The worker side of ``core.jobs``: the loop each worker process runs, the context a job gets,
+and the pool's handle on a worker process (``WorkerProcess``); how many workers by default.
 
 A worker warms up once (loads the split, and whatever ``warm`` does), says "ready", then runs jobs
 one at a time: ``("job", id, (fn, args, commands))`` in, ``("event" | "done" | "failed" |
@@ -10,6 +11,10 @@ from __future__ import annotations
 import os
 import traceback
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.jobs import Job
 
 
 class JobCancelled(Exception):
@@ -86,3 +91,29 @@ def worker_main(conn: Connection, warm) -> None:
 def load_split_once(ctx: WorkerContext) -> None:
     """The default warm-up: every worker reads the dataset before its first job."""
     ctx.split
+
+
+WORKERS_ENV = "ECG_TRAINING_WORKERS"
+
+
+def default_workers() -> int:
+    """``ECG_TRAINING_WORKERS`` if set (a whole number >= 1), else the usable CPU cores."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if text:
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{WORKERS_ENV} must be a whole number >= 1, got {text!r}")
+        return int(text)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class WorkerProcess:
+    """The pool's handle on one worker process (started here): its pipe, its job, whether it is warm."""
+
+    def __init__(self, context, warm):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=worker_main, args=(child, warm), daemon=True,
+                                       name="ecg-training-worker")
+        self.process.start()
+        child.close()
+        self.job: Job | None = None
+        self.ready = False

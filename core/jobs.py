@@ -33,30 +33,18 @@ from __future__ import annotations
 import atexit
 import itertools
 import multiprocessing as mp
-import os
 import threading
 import time
 from collections import deque
 from multiprocessing.connection import wait
 
 from core.fair_queue import FairQueue
-from core.job_worker import JobCancelled, WorkerContext, load_split_once, worker_main
+from core.job_worker import JobCancelled, WorkerContext, WorkerProcess, default_workers, load_split_once
 
-__all__ = ["CRASH_MESSAGE", "Job", "JobCancelled", "JobPool", "WorkerContext", "default_workers", "shared_pool"]
+__all__ = ["CRASH_MESSAGE", "Job", "JobCancelled", "JobPool", "WorkerContext", "shared_pool"]
 
-WORKERS_ENV = "ECG_TRAINING_WORKERS"
 CRASH_MESSAGE = ("the server process running it ended unexpectedly (out of memory, or stopped by an "
                  "administrator)")
-
-
-def default_workers() -> int:
-    """``ECG_TRAINING_WORKERS`` if set (a whole number >= 1), else the usable CPU cores."""
-    text = os.environ.get(WORKERS_ENV, "").strip()
-    if text:
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(f"{WORKERS_ENV} must be a whole number >= 1, got {text!r}")
-        return int(text)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class Job:
@@ -74,7 +62,7 @@ class Job:
         self._pool = pool
         self._events: list = []
         self._done = threading.Event()
-        self._worker: _Worker | None = None
+        self._worker: WorkerProcess | None = None
 
     @property
     def active(self) -> bool:
@@ -107,17 +95,6 @@ class Job:
         return f"Job({self.id}, owner={self.owner!r}, {self.status})"
 
 
-class _Worker:
-    def __init__(self, context, warm):
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(child, warm), daemon=True,
-                                       name="ecg-training-worker")
-        self.process.start()
-        child.close()
-        self.job: Job | None = None
-        self.ready = False
-
-
 class JobPool:
     """``workers`` warm processes and a fair queue; see the module docstring."""
 
@@ -134,7 +111,7 @@ class JobPool:
         self._durations: deque = deque(maxlen=20)
         self._wake_r, self._wake_w = mp.Pipe(duplex=False)
         self._closed = False
-        self._pool = [_Worker(self._context, warm) for _ in range(self.workers)]
+        self._pool = [WorkerProcess(self._context, warm) for _ in range(self.workers)]
         self._thread = threading.Thread(target=self._dispatch_loop, name="job-pool", daemon=True)
         self._thread.start()
 
@@ -295,7 +272,7 @@ class JobPool:
                 worker.job = None
                 self._finish(job, "failed", error=f"the job could not be sent to a worker: {exc}")
 
-    def _receive(self, worker: _Worker) -> bool:
+    def _receive(self, worker: WorkerProcess) -> bool:
         """Handle one message from ``worker``; False when its pipe is closed (the process is gone)."""
         try:
             kind, job_id, payload = worker.conn.recv()
@@ -315,7 +292,7 @@ class JobPool:
                              error=payload if kind == "failed" else None)
         return True
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: WorkerProcess) -> None:
         with self._lock:
             while worker.conn.poll() and self._receive(worker):  # what it sent before it died still counts
                 pass
@@ -330,7 +307,7 @@ class JobPool:
             if self._closed:
                 return
             try:
-                self._pool[index] = _Worker(self._context, self._warm)
+                self._pool[index] = WorkerProcess(self._context, self._warm)
             except OSError:  # no process can start (the interpreter is exiting): the pool ends here
                 self._closed = True
                 self._drop_queue("failed", CRASH_MESSAGE)

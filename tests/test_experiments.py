@@ -16,7 +16,7 @@ from core.experiments import (MEAN_BEAT, BudgetError, Cancelled, ExperimentRun, 
                               ResultCache, Task, check_budget, run_task, run_tasks)
 from core.jobs import JobPool
 from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
-from core.train import OPTIMIZERS, TrainConfig
+from core.train import OPTIMIZERS
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from core.evaluation import evaluate
 from core.jobs import JobPool
 from core.model import AutoencoderSpec
 from core.train import TrainConfig
-from core.training_job import EpochRows, LiveSnapshot, TrainingRequest, run_training, stop_parked, warm_worker
+from core.training_job import EpochRows, TrainingRequest, run_training, stop_parked, warm_worker
 from core.ucr import load_ucr
 
 TIMEOUT = 120

@@ -298,45 +298,6 @@ def chart_titles(page) -> list[str]:
         .map((e) => e.textContent)""")
 
 
-# How many epochs the train page's loss chart (a Vega-Lite chart titled "Loss per epoch") draws, or
-# null: the points of its first line (the train loss), from the SVG path Vega drew ("M x,y L x,y ...").
-LOSS_EPOCHS = """
-() => {
-  const chart = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-    .find((c) => (c.querySelector('.role-title-text') || {}).textContent === 'Loss per epoch');
-  const line = chart && chart.querySelector('.mark-line path');
-  return line ? (line.getAttribute('d').match(/L/g) || []).length + 1 : null;
-}
-"""
-
-# Samples the train page every 40 ms while a run goes: the progress line, how many epochs the
-# loss chart holds, and the script state.
-_TRAINING_RECORDER = f"""
-() => {{
-  const samples = [];
-  const lossEpochs = {LOSS_EPOCHS};
-  window.__trainingSamples = samples;
-  window.__trainingTimer = setInterval(() => {{
-    const progress = document.querySelector('[data-testid="stProgress"]');
-    samples.push({{
-      t: performance.now(),
-      progress: progress ? progress.innerText : null,
-      lossEpochs: lossEpochs(),
-      running: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'running',
-    }});
-  }}, 40);
-}}
-"""
-
-
-def start_training_recorder(page) -> None:
-    page.evaluate(_TRAINING_RECORDER)
-
-
-def stop_training_recorder(page) -> list[dict]:
-    return page.evaluate("() => { clearInterval(window.__trainingTimer); return window.__trainingSamples; }")
-
-
 def warm_up(browser, server: StreamlitServer, timeout: float = 120_000) -> float:
     """Load "/" once and wait for it to be drawn: loads the data and trains the default model on
     the server, and runs streamlit_app.py (see the pages/ note in test_journeys.py). Seconds taken."""

@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_harness import (
-    EXCEPTION, LOSS_EPOCHS, METRIC, PLOTLY, TRAIN_TIMEOUT, VIEWPORT, assert_no_error_shown, badge, button,
-    chart_titles, metric_value, new_app_context, open_page, press_slider, rerun, slider_thumb,
-    start_training_recorder, stop_training_recorder, table_rows, train, wait_pictures)
+    EXCEPTION, METRIC, PLOTLY, TRAIN_TIMEOUT, VIEWPORT, assert_no_error_shown, badge, button, chart_titles,
+    metric_value, new_app_context, open_page, press_slider, rerun, slider_thumb, table_rows, train, wait_pictures)
 from canvas_drawing import canvas_geometry, draw
+from training_probes import LOSS_EPOCHS, start_training_recorder, stop_training_recorder
 from streamlit_server import StreamlitServer
 from core.data import CLASS_NAMES, Composition
 from core.drawing import CanvasGeometry
