@@ -26,6 +26,10 @@ HEIGHT = 300  # pixels, title and axes included, as the plotly charts of the oth
 # the spec stays the same while the loss falls (Vega's own log ticks put a grid line at every digit)
 LOG_TICKS = [step * 10.0 ** power for power in range(-6, 4) for step in (1, 2, 5)]
 TRAIN_LOSS, VALIDATION_LOSS = "train loss", "validation loss"  # short: the legend sits in a 1024 px column
+# Epochs drawn per loss curve: a longer run shows every k-th epoch and its last one. Vega evaluates
+# its expressions with an interpreter, row by row, on every data swap: at epoch 2000 the full
+# curves made each chart poll cost a browser ~0.45 CPU-s
+LOSS_POINTS = 300
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,10 @@ def _only(kind: str, mark: dict, **encoding) -> dict:
 
 def loss_chart(epochs: list[int], train_loss: list[float], val_loss: list[float | None],
                total_epochs: int) -> LiveChart:
-    """Train and validation loss per epoch on a log axis; the x axis spans the whole run from the start."""
+    """Train and validation loss per epoch on a log axis; the x axis spans the whole run from the start.
+    Over ``LOSS_POINTS`` epochs, every k-th epoch from the first, and the last."""
+    keep = _thinned(len(epochs), LOSS_POINTS)
+    epochs, train_loss, val_loss = ([values[i] for i in keep] for values in (epochs, train_loss, val_loss))
     rows = pd.DataFrame({
         "kind": "loss",
         "series": [TRAIN_LOSS] * len(epochs) + [VALIDATION_LOSS] * len(epochs),
@@ -74,6 +81,13 @@ def loss_chart(epochs: list[int], train_loss: list[float], val_loss: list[float 
                  x={"field": "epoch", "title": "epoch", "scale": {"domain": [0, max(total_epochs, 1)], "nice": False}},
                  y={"field": "loss", "title": "MSE", "scale": {"type": "log"}, "axis": {"format": "~g", "values": LOG_TICKS}})
     return LiveChart(spec, rows)
+
+
+def _thinned(count: int, most: int) -> list[int]:
+    """Indices of at most ``most`` + 1 of ``count`` items: every k-th from the first, and the last."""
+    step = max(1, -(-count // most))
+    keep = list(range(0, count, step))
+    return keep + [count - 1] if count and keep[-1] != count - 1 else keep
 
 
 def error_chart(edges: np.ndarray, normal_counts: np.ndarray, abnormal_counts: np.ndarray,

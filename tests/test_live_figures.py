@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR
-from app.live_figures import error_chart, loss_chart, roc_chart
+from app.live_figures import LOSS_POINTS, error_chart, loss_chart, roc_chart
 from core.metrics import error_counts
 
 
@@ -25,6 +25,18 @@ def test_the_loss_chart_keeps_its_spec_as_the_run_goes_on():
     assert len(early.data) == 6 and len(late.data) == 120
     assert colour_of(late) == {"train loss": INPUT_COLOUR, "validation loss": RECON_COLOUR}
     assert late.spec["encoding"]["x"]["scale"]["domain"] == [0, 100]
+
+
+def test_a_long_run_draws_every_kth_epoch_and_its_last_one():
+    epochs = list(range(1, 2001))
+    chart = loss_chart(epochs, [1 / e for e in epochs], [2 / e for e in epochs], total_epochs=2000)
+    train = chart.data[chart.data["series"] == "train loss"]
+    assert LOSS_POINTS / 2 <= len(train) <= LOSS_POINTS + 1
+    assert train["epoch"].iloc[0] == 1 and train["epoch"].iloc[-1] == 2000
+    assert set(np.diff(train["epoch"].to_numpy()[:-1])) == {7}  # ceil(2000 / 300)
+    assert train["loss"].iloc[-1] == pytest.approx(1 / 2000)
+    short = loss_chart(epochs[:LOSS_POINTS], [1.0] * LOSS_POINTS, [1.0] * LOSS_POINTS, total_epochs=2000)
+    assert len(short.data) == 2 * LOSS_POINTS  # every epoch while they fit
 
 
 def test_the_loss_chart_leaves_out_what_a_log_axis_cannot_show():

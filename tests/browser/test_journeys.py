@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from browser_harness import (
     EXCEPTION, METRIC, PLOTLY, TRAIN_TIMEOUT, VIEWPORT, assert_no_error_shown, badge, button, chart_titles,
-    metric_value, new_app_context, open_page, press_slider, rerun, slider_thumb, table_rows, train, wait_pictures)
+    metric_value, new_app_context, open_page, press_slider, rerun, set_number, slider_thumb, table_rows, train,
+    wait_pictures)
 from canvas_drawing import canvas_geometry, draw
 from training_probes import LOSS_EPOCHS, start_training_recorder, stop_training_recorder
 from streamlit_server import StreamlitServer
@@ -23,6 +24,7 @@ from core.drawing import CanvasGeometry
 from core.model import AutoencoderSpec
 
 ABNORMAL_PERCENT_SLIDER = "Abnormal beats in the training set (%)"
+EPOCHS = 300  # the journey's training: the default 100 can end (~0.7 s) between two chart polls
 AUC_IN_BADGE = re.compile(r"test AUC (\d\.\d{3})")
 TRUNCATED = "(el) => [el, ...el.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1)"  # "…"
 
@@ -85,17 +87,18 @@ def test_train_a_composed_model_live_and_use_it_everywhere(page, server, split):
     normal, abnormal = Composition(abnormal_fraction=0.10).counts(split.train)
     expect(page.get_by_text(re.compile(rf"Training on {normal:,} normal and {abnormal:,} abnormal"))).to_be_visible()
 
+    set_number(page, "Epochs", EPOCHS)  # long enough (~2 s) for the live charts to be seen growing
     start_training_recorder(page)
     notice = train(page, timeout=TRAIN_TIMEOUT)
     samples = stop_training_recorder(page)
 
     assert "Your model #1" in notice and "It is now the model on every page" in notice
     progress = [s["progress"] for s in samples if s["progress"]]
-    epochs_done = [int(m.group(1)) for p in progress if (m := re.search(r"(\d+)\s*(?:/|of)\s*100\b", p))]
-    assert epochs_done and min(epochs_done) < 100, progress[:5]  # "Epoch 8/100 · train loss ..."
+    epochs_done = [int(m.group(1)) for p in progress if (m := re.search(rf"(\d+)\s*(?:/|of)\s*{EPOCHS}\b", p))]
+    assert epochs_done and min(epochs_done) < EPOCHS, progress[:5]  # "Epoch 8/300 · train loss ..."
     lengths = [s["lossEpochs"] for s in samples if s["lossEpochs"] is not None and s["running"]]
     grown = sorted(set(lengths))
-    assert grown and grown[0] < 100, f"no live loss chart during the run: {grown}"
+    assert grown and grown[0] < EPOCHS, f"no live loss chart during the run: {grown}"
     assert len(grown) >= 2, f"the loss chart did not grow during the run: {grown}"
 
     now = badge(page)
@@ -107,7 +110,7 @@ def test_train_a_composed_model_live_and_use_it_everywhere(page, server, split):
     default_auc = float(AUC_IN_BADGE.search(default_badge).group(1))
     delta = page.locator(METRIC).filter(has_text="AUC").first.get_by_test_id("stMetricDelta").inner_text()
     assert float(delta.replace("−", "-")) == pytest.approx(float(auc) - default_auc, abs=0.0015)  # vs default
-    page.wait_for_function(f"() => ({LOSS_EPOCHS})() === 100")  # the finished model's loss curve
+    page.wait_for_function(f"() => ({LOSS_EPOCHS})() === {EPOCHS}")  # the finished model's loss curve
     assert_no_error_shown(page)
 
     # the trained model is the model of every page
