@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from app.figures import ABNORMAL_COLOUR, INPUT_COLOUR, NORMAL_COLOUR, RECON_COLOUR, THRESHOLD_COLOUR
+from core.metrics import thinned
 
 HEIGHT = 300  # pixels, title and axes included, as the plotly charts of the other pages
 # 1-2-5 ticks over every decade a loss can reach: a log axis shows those inside its domain, and
@@ -67,7 +68,7 @@ def loss_chart(epochs: list[int], train_loss: list[float], val_loss: list[float 
                total_epochs: int) -> LiveChart:
     """Train and validation loss per epoch on a log axis; the x axis spans the whole run from the start.
     Over ``LOSS_POINTS`` epochs, every k-th epoch from the first, and the last."""
-    keep = _thinned(len(epochs), LOSS_POINTS)
+    keep = thinned(len(epochs), LOSS_POINTS)
     epochs, train_loss, val_loss = ([values[i] for i in keep] for values in (epochs, train_loss, val_loss))
     rows = pd.DataFrame({
         "kind": "loss",
@@ -81,13 +82,6 @@ def loss_chart(epochs: list[int], train_loss: list[float], val_loss: list[float 
                  x={"field": "epoch", "title": "epoch", "scale": {"domain": [0, max(total_epochs, 1)], "nice": False}},
                  y={"field": "loss", "title": "MSE", "scale": {"type": "log"}, "axis": {"format": "~g", "values": LOG_TICKS}})
     return LiveChart(spec, rows)
-
-
-def _thinned(count: int, most: int) -> list[int]:
-    """Indices of at most ``most`` + 1 of ``count`` items: every k-th from the first, and the last."""
-    step = max(1, -(-count // most))
-    keep = list(range(0, count, step))
-    return keep + [count - 1] if count and keep[-1] != count - 1 else keep
 
 
 def error_chart(edges: np.ndarray, normal_counts: np.ndarray, abnormal_counts: np.ndarray,

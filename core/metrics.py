@@ -122,6 +122,15 @@ def error_counts(scores: np.ndarray, is_anomaly: np.ndarray, bins: int) -> tuple
     return edges, np.histogram(clipped[~is_anomaly], edges)[0], np.histogram(clipped[is_anomaly], edges)[0]
 
 
+def thinned(count: int, most: int) -> list[int]:
+    """Indices of at most ``most`` (>= 2) of ``count`` points of a curve, to draw it: every k-th from
+    the first, and the last. A curve that grows keeps the points it had until k changes."""
+    if count <= most:
+        return list(range(count))
+    step = -(-(count - 1) // (most - 1))
+    return [*range(0, count - 1, step), count - 1]
+
+
 def roc(scores: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray | float]:
     fpr, tpr, thresholds = roc_curve(labels, scores)
     return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auc": float(roc_auc_score(labels, scores))}

@@ -26,7 +26,7 @@ import torch
 from core.data import Composition, Split
 from core.detector import AutoencoderDetector
 from core.evaluation import start_experiment
-from core.metrics import ThresholdSweep, error_counts, roc
+from core.metrics import ThresholdSweep, error_counts, roc, thinned
 from core.model import AutoencoderSpec
 from core.train import TrainConfig, TrainResult, Training
 
@@ -79,7 +79,7 @@ def live_snapshot(epoch: int, scores: np.ndarray, is_anomaly: np.ndarray) -> Liv
     at = sweep.metrics(threshold)
     edges, normal_counts, abnormal_counts = error_counts(scores, is_anomaly, HISTOGRAM_BINS)
     curve = roc(scores, is_anomaly)
-    keep = np.unique(np.linspace(0, len(curve["fpr"]) - 1, ROC_POINTS).round().astype(int))
+    keep = thinned(len(curve["fpr"]), ROC_POINTS)
     return LiveSnapshot(epoch, edges, normal_counts, abnormal_counts, curve["fpr"][keep], curve["tpr"][keep],
                         float(curve["auc"]), float(threshold), (float(at["fpr"]), float(at["tpr"])))
 

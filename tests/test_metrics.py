@@ -17,6 +17,7 @@ from core.metrics import (
     pr_curve,
     reconstruction_errors,
     roc,
+    thinned,
 )
 
 
@@ -202,3 +203,12 @@ def test_reconstruction_errors_by_hand():
 def test_reconstruction_errors_refuses_unknown_kind():
     with pytest.raises(ValueError, match=r"error kind must be 'mse' or 'mae', got 'rmse'"):
         reconstruction_errors(np.zeros((1, 3)), np.zeros((1, 3)), "rmse")
+
+
+def test_a_thinned_curve_keeps_its_ends_every_kth_point_and_at_most_the_points_asked():
+    assert thinned(5, 300) == [0, 1, 2, 3, 4]
+    assert thinned(0, 300) == []
+    kept = thinned(2000, 300)
+    assert len(kept) <= 300 and kept[0] == 0 and kept[-1] == 1999
+    assert set(np.diff(kept[:-1])) == {7}
+    assert thinned(2007, 300)[:len(kept) - 1] == kept[:-1]  # a growing curve keeps its points until k changes
