@@ -87,7 +87,9 @@ def loss_chart(epochs: list[int], train_loss: list[float], val_loss: list[float 
 def error_chart(edges: np.ndarray, normal_counts: np.ndarray, abnormal_counts: np.ndarray,
                 threshold: float | None) -> LiveChart:
     """Validation errors binned (by the worker, or ``core.metrics.error_counts``), overlaid, with
-    the threshold as a dashed line named in the legend."""
+    the threshold as a dashed line named in the legend. The x axis spans the data (the bins, and
+    the threshold if it lies beyond them): the bins' end moves with every snapshot, and a domain
+    in the spec made the browser build a new chart each time."""
     start, end = edges[:-1], edges[1:]
     bars = [pd.DataFrame({"kind": "bar", "series": name, "start": start, "end": end, "beats": counts})
             for name, counts in (("normal", normal_counts), ("abnormal", abnormal_counts))]
@@ -97,8 +99,7 @@ def error_chart(edges: np.ndarray, normal_counts: np.ndarray, abnormal_counts: n
                     y={"field": "beats", "type": "quantitative", "stack": None, "title": "beats"}),
               _only("threshold", {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 1.5})]
     spec = _spec("Validation errors", layers, "top-right", [ABNORMAL_COLOUR, NORMAL_COLOUR, THRESHOLD_COLOUR],
-                 x={"field": "start", "title": "reconstruction error (MSE)",
-                    "scale": {"domain": [0, float(edges[-1])], "nice": False}},
+                 x={"field": "start", "title": "reconstruction error (MSE)", "scale": {"nice": False}},
                  y=None)
     return LiveChart(spec, pd.concat([*bars, *line], ignore_index=True))
 

@@ -100,6 +100,11 @@ def test_train_a_composed_model_live_and_use_it_everywhere(page, server, split):
     grown = sorted(set(lengths))
     assert grown and grown[0] < EPOCHS, f"no live loss chart during the run: {grown}"
     assert len(grown) >= 2, f"the loss chart did not grow during the run: {grown}"
+    # from the first live curve on, the charts keep their views (only their data changes): no chart
+    # is built anew, blank for a moment, at each poll (switching from the 100-epoch model in use to
+    # this 300-epoch run's axis builds the loss chart once)
+    live_views = [s["views"] for s in samples if s["lossEpochs"] not in (None, samples[0]["lossEpochs"])]
+    assert live_views and live_views[0] == live_views[-1], live_views
 
     now = badge(page)
     assert now.startswith("Model in use: Your model #1")

@@ -13,18 +13,24 @@ LOSS_EPOCHS = """
 """
 
 # Samples the train page every 40 ms while a run goes: the progress line, how many epochs the
-# loss chart holds, and the script state.
+# loss chart holds, the script state, and how many chart views (Vega's <svg>) have appeared so
+# far: a chart whose view is built anew goes blank for a moment and costs a full Vega compile.
 _TRAINING_RECORDER = f"""
 () => {{
   const samples = [];
   const lossEpochs = {LOSS_EPOCHS};
+  let views = 0;
   window.__trainingSamples = samples;
   window.__trainingTimer = setInterval(() => {{
+    for (const view of document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')) {{
+      if (!view.dataset.seen) {{ view.dataset.seen = '1'; views += 1; }}
+    }}
     const progress = document.querySelector('[data-testid="stProgress"]');
     samples.push({{
       t: performance.now(),
       progress: progress ? progress.innerText : null,
       lossEpochs: lossEpochs(),
+      views,
       running: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'running',
     }});
   }}, 40);
