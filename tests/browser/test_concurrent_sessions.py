@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from browser_harness import (assert_no_error_shown, badge, button, click_train, metric_value, open_page, set_number,
-                             wait_trained)
+from browser_harness import (ACTION_TIMEOUT, assert_no_error_shown, badge, button, click_train, metric_value,
+                             open_page, set_number, wait_trained)
 from core.data import Composition
 from core.evaluation import evaluate, start_experiment
 from core.model import AutoencoderSpec
@@ -51,6 +51,9 @@ def test_four_sessions_train_at_once_each_with_its_own_model(new_page, server, s
         pages.append(page)
 
     started = [click_train(page) for page in pages]  # all four start; none is awaited yet
+    # A click only sends the event: wait until the last run (queued behind the others) is on its page,
+    # or the checks below could run before any page had started its training.
+    button(pages[-1], "Stop and keep").wait_for(timeout=ACTION_TIMEOUT)
 
     # while they train: the server answers, and a new learner gets the app with the default model
     asked = time.perf_counter()
