@@ -48,8 +48,9 @@ def unit_key(layer: int) -> str:
 def restore_controls() -> None:
     """Put the composer's values back into its widgets' keys, the room's locked values over them.
 
-    Streamlit forgets a widget's value while another page is shown, so the values also live
-    under keys no widget owns (``composer_layers``, ``composer_saved``).
+    The values also live under keys no widget owns (``composer_layers``, ``composer_saved``): that
+    is where settings applied while another page is shown (a link, the saved work, the room's
+    locks) go, to reach the widgets when the Train page next draws them.
     """
     locks = room_session.locks()
     if locks:
@@ -92,6 +93,18 @@ def current_settings() -> Settings:
 def locked(setting: str) -> bool:
     """Whether the room's instructor has locked this setting (the widget shows it disabled)."""
     return setting in room_session.locks()
+
+
+def control(setting: str, *, key: str | None = None, disabled: bool = False) -> dict:
+    """The keyword arguments of the widget for ``setting`` (a ``Settings`` field): its key, greyed
+    out where the room locks it (or ``disabled``), and its value kept for the whole session.
+
+    Kept (``persist_state="session"``) so that the server tells a browser drawing the widget afresh
+    the learner's value: otherwise it tells only the widget's first option, and a learner who typed in
+    Layer 1 before a busy page had drawn its sliders trained with learning rate 0.0001 and batch size
+    8 without seeing either.
+    """
+    return {"key": key or f"composer_{setting}", "disabled": disabled or locked(setting), "persist_state": "session"}
 
 
 def remember_controls() -> None:

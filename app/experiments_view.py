@@ -30,7 +30,6 @@ from core.recipes import ANOMAGRAM_SMALL, DEFAULT, Recipe
 RUN_KEY = "lab_run"
 RESULTS_KEY = "lab_results"
 NOTICE_KEY = "lab_notice"
-SEEDS_KEY = "lab_seeds"
 EXPERIMENTS = ("contamination", "depth", "optimizers")
 DEFAULT_SEEDS = 3
 MAX_SEEDS = 10
@@ -185,11 +184,8 @@ def controls(kind: str, recipe: Recipe) -> dict | None:
     can swap Cancel for Run without drawing a widget twice.
     """
     seeds_column, button_column, cost_column = st.columns([1.2, 1.2, 3], vertical_alignment="bottom")
-    # Streamlit forgets a widget's value while another page is shown: the seeds also live in SEEDS_KEY.
-    saved = st.session_state.setdefault(SEEDS_KEY, {})
-    st.session_state.setdefault(seeds_key(kind), saved.get(kind, DEFAULT_SEEDS))
-    seeds = seeds_column.number_input("Seeds", min_value=1, max_value=MAX_SEEDS, key=seeds_key(kind))
-    saved[kind] = int(seeds)
+    seeds = seeds_column.number_input("Seeds", min_value=1, max_value=MAX_SEEDS, value=DEFAULT_SEEDS,
+                                      key=seeds_key(kind), persist_state="session")  # kept across pages
     button = button_column.empty()
     tasks = experiment_tasks(kind, recipe, int(seeds))
     cost_column.caption(f"{len(tasks)} fits, about {sum(t.work for t in tasks):.0f}x the work of one default "

@@ -26,7 +26,8 @@ follow_model(model)
 bounds = slider_range(scores, model.threshold)
 slider_column, best_column = st.columns([5, 1.6], vertical_alignment="bottom")
 threshold = slider_column.slider("Threshold: a beat whose reconstruction error is above it is flagged abnormal",
-                                 bounds.low, bounds.high, step=bounds.step, format=bounds.format, key=SLIDER_KEY)
+                                 bounds.low, bounds.high, step=bounds.step, format=bounds.format, key=SLIDER_KEY,
+                                 persist_state="session")
 best_column.button("Best F1 on validation", key="threshold_best_f1", width="content",
                    on_click=set_threshold, args=(model.threshold,),
                    help=f"Back to the model's own threshold, {model.threshold:.3f}: the best F1 on the "

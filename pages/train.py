@@ -25,7 +25,7 @@ st.caption("Units per encoder layer; the last layer is the bottleneck. The decod
 for row in composer.layer_rows():
     for column, layer in zip(st.columns(composer.LAYERS_PER_ROW), row):
         column.number_input(composer.layer_label(layer), min_value=1, max_value=MAX_UNITS, step=1,
-                            key=composer.unit_key(layer), disabled=composer.locked("layers"))
+                            **composer.control("layers", key=composer.unit_key(layer)))
 with st.container(horizontal=True):
     st.button("Add a layer", icon=":material/add:", key="composer_add_layer", on_click=composer.add_layer,
               disabled=composer.layer_count() >= MAX_LAYERS or composer.locked("layers"))
@@ -45,29 +45,23 @@ else:
 st.subheader("2 · Choose how to train")
 how, shape, data = st.columns(3)
 with how:
-    st.selectbox("Optimizer", OPTIMIZERS, format_func=composer.OPTIMIZER_NAMES.get, key="composer_optimizer",
-                 disabled=composer.locked("optimizer"))
+    st.selectbox("Optimizer", OPTIMIZERS, format_func=composer.OPTIMIZER_NAMES.get, **composer.control("optimizer"))
     st.select_slider("Learning rate", composer.LEARNING_RATES, format_func="{:g}".format,
-                     key="composer_learning_rate", disabled=composer.locked("learning_rate"))
-    st.select_slider("Batch size", composer.BATCH_SIZES, key="composer_batch_size",
-                     disabled=composer.locked("batch_size"))
-    st.number_input("Epochs", min_value=1, max_value=MAX_EPOCHS, step=10, key="composer_epochs",
-                    disabled=composer.locked("epochs"))
+                     **composer.control("learning_rate"))
+    st.select_slider("Batch size", composer.BATCH_SIZES, **composer.control("batch_size"))
+    st.number_input("Epochs", min_value=1, max_value=MAX_EPOCHS, step=10, **composer.control("epochs"))
 with shape:
-    st.selectbox("Hidden activation", ACTIVATIONS, key="composer_activation", disabled=composer.locked("activation"))
-    st.selectbox("Regularizer", REGULARIZERS, key="composer_regularizer", disabled=composer.locked("regularizer"))
+    st.selectbox("Hidden activation", ACTIVATIONS, **composer.control("activation"))
+    st.selectbox("Regularizer", REGULARIZERS, **composer.control("regularizer"))
     st.select_slider("Regularization rate", composer.REGULARIZATION_RATES, format_func="{:g}".format,
-                     key="composer_regularization_rate",
-                     disabled=st.session_state["composer_regularizer"] == "none"
-                     or composer.locked("regularization_rate"))
-    st.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key="composer_seed",
-                    disabled=composer.locked("seed"))
+                     **composer.control("regularization_rate",
+                                        disabled=st.session_state["composer_regularizer"] == "none"))
+    st.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, **composer.control("seed"))
 with data:
     st.number_input("Training-set size (beats)", min_value=1, max_value=MAX_TRAIN_SIZE, step=100,
-                    key="composer_train_size", placeholder="empty: all the pool allows",
-                    disabled=composer.locked("train_size"))
-    st.slider("Abnormal beats in the training set (%)", 0, MAX_ABNORMAL_PERCENT, key="composer_abnormal_percent",
-              disabled=composer.locked("abnormal_percent"))
+                    placeholder="empty: all the pool allows", **composer.control("train_size"))
+    st.slider("Abnormal beats in the training set (%)", 0, MAX_ABNORMAL_PERCENT,
+              **composer.control("abnormal_percent"))
     with st.popover("Copy link", icon=":material/link:"):
         st.caption("This link opens the composer with exactly these settings (your model stays yours):")
         st.code(learner_work.share_url(), language=None, wrap_lines=True)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from browser_harness import (
     EXCEPTION, METRIC, PLOTLY, TRAIN_TIMEOUT, VIEWPORT, assert_no_error_shown, badge, button, chart_titles,
-    metric_value, new_app_context, open_page, press_slider, rerun, set_number, slider_thumb, table_rows, train,
+    metric_value, nav, new_app_context, open_page, press_slider, rerun, set_number, slider_thumb, table_rows, train,
     wait_pictures)
 from canvas_drawing import canvas_geometry, draw
 from training_probes import LOSS_EPOCHS, start_training_recorder, stop_training_recorder
@@ -139,7 +139,7 @@ def percent(text: str) -> float:
     return float(text.rstrip("%"))
 
 
-def test_moving_the_threshold_changes_the_confusion_matrix_precision_and_recall(page, server, split):
+def test_moving_the_threshold_changes_the_confusion_matrix_precision_and_recall_and_it_stays(page, server, split):
     open_page(page, server, "/thresholds")
     thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
     before = confusion(page), percent(metric_value(page, "Precision")), percent(metric_value(page, "Recall"))
@@ -154,6 +154,11 @@ def test_moving_the_threshold_changes_the_confusion_matrix_precision_and_recall(
     assert after[1] > before[1] and after[2] < before[2]
     expect(page.get_by_text(re.compile(rf"^At {re.escape(value)}: {after[0]['fn']} missed"))).to_be_visible()
     expect(page.locator(PLOTLY).first).to_be_visible()
+
+    nav(page, "Draw a beat")  # and back: the learner's threshold, not the slider's low end
+    nav(page, "Thresholds & ROC")
+    assert thumb.get_attribute("aria-valuetext") == value
+    assert confusion(page) == after[0]
     assert_no_error_shown(page)
 
 
@@ -209,10 +214,10 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(browser, ecg5000, arti
         try:
             page = context.new_page()
             open_page(page, fresh, "/train")
-            nav = page.get_by_test_id("stTopNav")
+            top_nav = page.get_by_test_id("stTopNav")
             try:
-                expect(nav).to_contain_text("Train a model", timeout=5_000)  # the page is drawn already
-                expect(nav).not_to_contain_text("streamlit app", timeout=5_000)
+                expect(top_nav).to_contain_text("Train a model", timeout=5_000)  # the page is drawn already
+                expect(top_nav).not_to_contain_text("streamlit app", timeout=5_000)
                 expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # no pages/ file names
                 assert page.title() == "ECG autoencoder lab"  # streamlit_app.py's set_page_config ran
                 main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
