@@ -25,6 +25,7 @@ st.info(f"Every number on this page is measured on the **{len(split.test):,} hel
 follow_model(model)
 bounds = slider_range(scores, model.threshold)
 slider_column, best_column = st.columns([5, 1.6], vertical_alignment="bottom")
+# kept for the session: back from another page, the learner finds their threshold, not the slider's low end
 threshold = slider_column.slider("Threshold: a beat whose reconstruction error is above it is flagged abnormal",
                                  bounds.low, bounds.high, step=bounds.step, format=bounds.format, key=SLIDER_KEY,
                                  persist_state="session")
